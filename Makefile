@@ -1,0 +1,69 @@
+# sparkflows.mlops — the two commands of README.md are `make lab` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+SUITES ?=
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+COLLECTION_LINK := .cache/collections/ansible_collections/sparkflows/mlops
+
+.PHONY: help venv engine images lab lab-up lab-down test sanity units lint molecule integration constraints
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+venv: $(VENV)/.installed $(COLLECTION_LINK) ## the pinned toolchain in .venv, this checkout linked as sparkflows.mlops
+
+$(VENV)/.installed: requirements-dev.txt constraints.txt meta/ee-requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn ../../../.. $@
+
+engine: ## start a Docker Engine if none answers (installs Debian docker.io)
+	tests/lab/engine.sh
+
+images: engine ## build the lab images (debootstrap, cached)
+	tests/lab/images.sh $(SUITES)
+
+lab-up: venv images ## start the lab hosts only
+	tests/lab/lab.sh up
+
+lab: lab-up ## bring up the lab and run the site playbook on it
+	ansible-playbook -i inventories/lab playbooks/site.yml
+	@tests/lab/lab.sh status
+	@echo "Lab ready. Reach it:  . $(VENV)/bin/activate && ansible -i inventories/lab all -m ping"
+	@echo "SSH to a host:        ssh -i .lab/id_ed25519 -o UserKnownHostsFile=.lab/known_hosts -p 22220 root@127.0.0.1"
+	@echo "Stop it:              make lab-down"
+
+lab-down: ## remove the lab hosts
+	tests/lab/lab.sh down
+
+test: venv ## every test: sanity, units, lint, molecule, integration
+	tests/run-all.sh
+
+sanity: venv ## ansible-test sanity from a temporary ansible_collections path
+	tests/sanity.sh
+
+units: venv ## unit tests
+	pytest tests/unit
+
+lint: venv ## ansible-lint, production profile
+	ansible-lint --profile production
+
+molecule: venv images ## every Molecule scenario
+	molecule test --all
+
+integration: venv images ## integration tests against real services
+	pytest tests/integration
+
+constraints: ## re-freeze constraints.txt from requirements-dev.txt
+	rm -rf .cache/constraints-venv && python3 -m venv .cache/constraints-venv
+	.cache/constraints-venv/bin/pip install -q -r requirements-dev.txt
+	{ echo "# Frozen transitive versions for requirements-dev.txt (pip install -r requirements-dev.txt -c constraints.txt)."; \
+	  echo "# Regenerate: make constraints"; .cache/constraints-venv/bin/pip freeze --exclude-editable; } > constraints.txt

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Build the lab images, idempotently and with a cache:
+#   sfmlops/debian:SUITE    debootstrap minbase + python3, imported (no registry is reachable)
+#   sfmlops/lab-host:SUITE  systemd + sshd + python3 host for Molecule and the lab
+# Usage: images.sh [SUITE...]   (default: bookworm, plus trixie when the archive serves it)
+# The base rootfs tarball is cached under $SFMLOPS_CACHE; the host image is rebuilt only
+# when its build context changes (content hash kept in an image label).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${SFMLOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sparkflows-mlops}
+mirror=${SFMLOPS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+mkdir -p "$cache"
+
+log() { echo "[images] $*"; }
+
+suite_available() {
+    # The archive serves a suite when its Release file answers.
+    curl -fsSI --max-time 20 "$mirror/dists/$1/Release" >/dev/null 2>&1
+}
+
+build_base() {
+    local suite=$1
+    local tarball="$cache/debian-$suite-minbase.tar"
+    if docker image inspect "sfmlops/debian:$suite" >/dev/null 2>&1; then
+        log "sfmlops/debian:$suite present"
+        return
+    fi
+    if [ ! -s "$tarball" ]; then
+        local rootfs
+        rootfs=$(mktemp -d "$cache/rootfs-$suite.XXXXXX")
+        log "debootstrap $suite (minbase + python3)..."
+        if ! debootstrap --variant=minbase --include=python3 "$suite" "$rootfs" "$mirror" \
+            >"$cache/debootstrap-$suite.log" 2>&1; then
+            rm -rf "$rootfs"
+            echo "ERROR: debootstrap $suite failed (see $cache/debootstrap-$suite.log)" >&2
+            return 1
+        fi
+        tar -C "$rootfs" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+        rm -rf "$rootfs"
+    fi
+    log "importing sfmlops/debian:$suite"
+    docker import "$tarball" "sfmlops/debian:$suite" >/dev/null
+}
+
+extra_cas() {
+    # Extra trusted CAs (corporate proxies, TLS-inspecting egress): the host's local CAs.
+    local dest=$1 dir=${SFMLOPS_EXTRA_CA_DIR:-/usr/local/share/ca-certificates}
+    mkdir -p "$dest"
+    if [ -d "$dir" ]; then
+        find "$dir" -name '*.crt' -exec cp {} "$dest/" \;
+    fi
+}
+
+build_host() {
+    local suite=$1 ctx hash current
+    ctx=$(mktemp -d)
+    cp "$here/host/Dockerfile" "$ctx/"
+    extra_cas "$ctx/extra-ca"
+    hash=$( (cd "$ctx" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
+    current=$(docker image inspect -f '{{ index .Config.Labels "sfmlops.lab.context" }}' \
+        "sfmlops/lab-host:$suite" 2>/dev/null || true)
+    if [ "$current" = "$hash" ]; then
+        log "sfmlops/lab-host:$suite up to date"
+    else
+        log "building sfmlops/lab-host:$suite..."
+        docker build -q --build-arg "SUITE=$suite" --label "sfmlops.lab.context=$hash" \
+            -t "sfmlops/lab-host:$suite" "$ctx" >/dev/null
+    fi
+    rm -rf "$ctx"
+}
+
+suites=("$@")
+if [ ${#suites[@]} -eq 0 ]; then
+    suites=(bookworm)
+    if suite_available trixie; then
+        suites+=(trixie)
+    else
+        log "trixie not served by $mirror: skipping it"
+    fi
+fi
+
+for suite in "${suites[@]}"; do
+    build_base "$suite"
+    build_host "$suite"
+done

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The lab: systemd + sshd hosts in containers, reachable by Ansible over SSH on loopback.
+#   lab.sh up      start (or keep) the lab hosts; write the SSH key and known_hosts under .lab/
+#   lab.sh down    remove every lab container, the lab network and .lab/
+#   lab.sh status  list the lab hosts
+# Host keys are generated per container at first boot and recorded in .lab/known_hosts, so
+# Ansible keeps host key checking on.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+state="$root/.lab"
+suite=${SFMLOPS_LAB_SUITE:-bookworm}
+image="sfmlops/lab-host:$suite"
+network=sfmlops-lab
+label=sfmlops.lab=1
+ssh_base=${SFMLOPS_LAB_SSH_PORT:-22220}
+# name:offset — the offset picks the loopback SSH port (ssh_base + offset).
+hosts=(mlflow1:0 scorer1:1 scorer2:2)
+
+log() { echo "[lab] $*"; }
+
+run_host() {
+    local name=$1 port=$2 container="sfmlops-lab-$1"
+    if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null || true)" = true ]; then
+        log "$container running"
+        return
+    fi
+    docker rm -f "$container" >/dev/null 2>&1 || true
+    # systemd without --privileged (it fails on this engine): SYS_ADMIN, host cgroup
+    # namespace, cgroupfs mounted rw, tmpfs /run.
+    docker run -d --name "$container" --hostname "$name" --network "$network" \
+        --label "$label" --cap-add SYS_ADMIN --cgroupns=host \
+        -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
+        -p "127.0.0.1:$port:22" "$image" >/dev/null
+    log "$container started (ssh 127.0.0.1:$port)"
+}
+
+wait_booted() {
+    local container=$1 status=
+    # Bounded: systemd reports running (or degraded) once boot has finished; before its bus
+    # is up, systemctl answers nothing at all.
+    for _ in $(seq 1 90); do
+        status=$(docker exec "$container" systemctl is-system-running 2>/dev/null || true)
+        case "$status" in
+            running|degraded) return 0 ;;
+        esac
+        sleep 1
+    done
+    echo "ERROR: $container did not finish booting within 90s (systemd: ${status:-no answer})" >&2
+    return 1
+}
+
+up() {
+    docker image inspect "$image" >/dev/null 2>&1 \
+        || { echo "ERROR: $image missing: run tests/lab/images.sh $suite" >&2; exit 1; }
+    docker network inspect "$network" >/dev/null 2>&1 \
+        || docker network create --label "$label" "$network" >/dev/null
+    mkdir -p "$state" && chmod 0700 "$state"
+    [ -f "$state/id_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -C sfmlops-lab -f "$state/id_ed25519"
+    : >"$state/known_hosts.new"
+    local entry name port container key
+    for entry in "${hosts[@]}"; do
+        name=${entry%%:*}; port=$((ssh_base + ${entry##*:})); container="sfmlops-lab-$name"
+        run_host "$name" "$port"
+        wait_booted "$container"
+        docker exec -i "$container" sh -c 'umask 077; mkdir -p /root/.ssh; cat > /root/.ssh/authorized_keys' \
+            <"$state/id_ed25519.pub"
+        # The host key as the container itself holds it (not trusted from the network).
+        key=$(docker exec "$container" cat /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f1,2)
+        echo "[127.0.0.1]:$port $key" >>"$state/known_hosts.new"
+    done
+    mv "$state/known_hosts.new" "$state/known_hosts"
+    log "ready: ansible -i inventories/lab all -m ping"
+    log "stop:  make lab-down"
+}
+
+down() {
+    docker ps -aq --filter "label=$label" | xargs -r docker rm -f >/dev/null
+    docker network rm "$network" >/dev/null 2>&1 || true
+    rm -rf "$state"
+    log "lab removed"
+}
+
+status() {
+    docker ps -a --filter "label=$label" --format 'table {{.Names}}\t{{.Status}}\t{{.Ports}}'
+}
+
+case "${1:-}" in
+    up) up ;;
+    down) down ;;
+    status) status ;;
+    *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+esac
