@@ -9,6 +9,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 dest="$work/ansible_collections/sparkflows/mlops"
 mkdir -p "$dest"
+"$root/tests/utils/apt-install.sh" shellcheck  # else ansible-test skips the shellcheck test
 
 # ansible-test bootstraps pip in its sanity venvs with a script from a host that is not
 # reachable here: put the stand-in where ansible-test looks for its cached copy.

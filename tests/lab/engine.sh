@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Make sure a Docker Engine answers: reuse a running one, else install Debian's
-# docker.io if missing and start dockerd in the background (the lab machines have
-# no systemd). Fails in one clear line, within a bounded wait, when it cannot.
+# Make sure a Docker Engine answers: reuse a running one, else install Debian's docker.io
+# if missing and start dockerd in the background (the lab machines have no systemd).
+# Fails in one clear line, within a bounded wait, when it cannot; a dockerd it started
+# and that never answered is stopped again.
 set -euo pipefail
 
+here=$(cd "$(dirname "$0")" && pwd)
 wait_seconds=${SFMLOPS_DOCKERD_WAIT:-60}
 dockerd_bin=${SFMLOPS_DOCKERD:-dockerd}
 log=${SFMLOPS_DOCKERD_LOG:-/var/log/sfmlops-dockerd.log}
@@ -18,13 +20,7 @@ if docker info >/dev/null 2>&1; then
 fi
 
 if ! command -v "$dockerd_bin" >/dev/null 2>&1; then
-    if [ "$(id -u)" != 0 ]; then
-        fail "dockerd is not installed and installing docker.io needs root"
-    fi
-    echo "Installing Docker Engine (Debian docker.io)..."
-    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io; } \
-        >/tmp/sfmlops-apt-docker.log 2>&1 \
-        || fail "apt-get install docker.io failed (see /tmp/sfmlops-apt-docker.log)"
+    "$here/../utils/apt-install.sh" docker.io >&2 || fail "could not install Debian docker.io"
 fi
 
 echo "Starting dockerd (log: $log)..."
@@ -40,4 +36,5 @@ for _ in $(seq 1 "$wait_seconds"); do
     fi
     sleep 1
 done
+kill "$dockerd_pid" 2>/dev/null || true
 fail "dockerd did not answer within ${wait_seconds}s (see $log)"

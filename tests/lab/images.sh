@@ -11,6 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${SFMLOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sparkflows-mlops}
 mirror=${SFMLOPS_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 mkdir -p "$cache"
+"$here/../utils/apt-install.sh" debootstrap curl
 
 log() { echo "[images] $*"; }
 
@@ -64,8 +65,12 @@ build_host() {
         log "sfmlops/lab-host:$suite up to date"
     else
         log "building sfmlops/lab-host:$suite..."
-        docker build -q --build-arg "SUITE=$suite" --label "sfmlops.lab.context=$hash" \
-            -t "sfmlops/lab-host:$suite" "$ctx" >/dev/null
+        if ! docker build --build-arg "SUITE=$suite" --label "sfmlops.lab.context=$hash" \
+            -t "sfmlops/lab-host:$suite" "$ctx" >"$cache/build-$suite.log" 2>&1; then
+            rm -rf "$ctx"
+            echo "ERROR: building sfmlops/lab-host:$suite failed (see $cache/build-$suite.log)" >&2
+            return 1
+        fi
     fi
     rm -rf "$ctx"
 }

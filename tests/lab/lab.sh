@@ -7,12 +7,16 @@
 # Ansible keeps host key checking on.
 set -euo pipefail
 
+# Overridable so tests can run a lab of their own beside a user's:
+#   SFMLOPS_LAB_NAME (container/network prefix), SFMLOPS_LAB_STATE (key and known_hosts dir),
+#   SFMLOPS_LAB_SSH_PORT (first loopback SSH port), SFMLOPS_LAB_SUITE (bookworm, trixie).
 root=$(cd "$(dirname "$0")/../.." && pwd)
-state="$root/.lab"
+lab=${SFMLOPS_LAB_NAME:-sfmlops-lab}
+state=${SFMLOPS_LAB_STATE:-$root/.lab}
 suite=${SFMLOPS_LAB_SUITE:-bookworm}
 image="sfmlops/lab-host:$suite"
-network=sfmlops-lab
-label=sfmlops.lab=1
+network=$lab
+label="sfmlops.lab=$lab"
 ssh_base=${SFMLOPS_LAB_SSH_PORT:-22220}
 # name:offset — the offset picks the loopback SSH port (ssh_base + offset).
 hosts=(mlflow1:0 scorer1:1 scorer2:2)
@@ -20,7 +24,7 @@ hosts=(mlflow1:0 scorer1:1 scorer2:2)
 log() { echo "[lab] $*"; }
 
 run_host() {
-    local name=$1 port=$2 container="sfmlops-lab-$1"
+    local name=$1 port=$2 container="$lab-$1"
     if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null || true)" = true ]; then
         log "$container running"
         return
@@ -60,7 +64,7 @@ up() {
     : >"$state/known_hosts.new"
     local entry name port container key
     for entry in "${hosts[@]}"; do
-        name=${entry%%:*}; port=$((ssh_base + ${entry##*:})); container="sfmlops-lab-$name"
+        name=${entry%%:*}; port=$((ssh_base + ${entry##*:})); container="$lab-$name"
         run_host "$name" "$port"
         wait_booted "$container"
         docker exec -i "$container" sh -c 'umask 077; mkdir -p /root/.ssh; cat > /root/.ssh/authorized_keys' \

@@ -1,0 +1,142 @@
+"""tests/lab/lab.sh on the real engine: systemd + sshd hosts that Ansible reaches over SSH
+with host key checking on, brought up idempotently and removed completely."""
+
+import json
+import os
+import re
+import subprocess
+
+import paramiko
+import pytest
+
+HOSTS = ("mlflow1", "scorer1", "scorer2")
+# Each suite's lab gets its own names and ports so it never touches a user's `make lab`.
+SSH_PORTS = {"bookworm": 23220, "trixie": 23230}
+
+
+def available_suites():
+    """bookworm always (its absence must fail); trixie when images.sh could build it."""
+    suites = ["bookworm"]
+    probe = subprocess.run(
+        ["docker", "image", "inspect", "sfmlops/lab-host:trixie"], capture_output=True, timeout=60, check=False
+    )
+    if probe.returncode == 0:
+        suites.append("trixie")
+    return suites
+
+
+def docker(*args):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture(scope="module", params=available_suites())
+def lab(request, repo_root, tmp_path_factory):
+    suite = request.param
+    state = tmp_path_factory.mktemp("lab-%s" % suite) / "state"
+    name = "sfmlops-itest-%s" % suite
+    env = dict(
+        os.environ,
+        SFMLOPS_LAB_NAME=name,
+        SFMLOPS_LAB_STATE=str(state),
+        SFMLOPS_LAB_SSH_PORT=str(SSH_PORTS[suite]),
+        SFMLOPS_LAB_SUITE=suite,
+    )
+
+    def lab_sh(command):
+        return subprocess.run(
+            [str(repo_root / "tests/lab/lab.sh"), command],
+            env=env, capture_output=True, text=True, timeout=300, check=False,
+        )
+
+    up = lab_sh("up")
+    request.addfinalizer(lambda: lab_sh("down"))
+    assert up.returncode == 0, up.stderr
+    ports = {host: SSH_PORTS[suite] + offset for offset, host in enumerate(HOSTS)}
+    inventory = state.parent / "hosts.json"
+    inventory.write_text(json.dumps({"all": {
+        "hosts": {host: {"ansible_port": port} for host, port in ports.items()},
+        "vars": {
+            "ansible_host": "127.0.0.1",
+            "ansible_user": "root",
+            "ansible_python_interpreter": "/usr/bin/python3",
+            "ansible_ssh_private_key_file": str(state / "id_ed25519"),
+            "ansible_ssh_common_args": "-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes" % (state / "known_hosts"),
+        },
+    }}))
+    return {"name": name, "state": state, "ports": ports, "inventory": inventory, "lab_sh": lab_sh, "env": env}
+
+
+def containers(lab):
+    return ["%s-%s" % (lab["name"], host) for host in HOSTS]
+
+
+def test_hosts_boot_systemd_without_privileged(lab):
+    for container in containers(lab):
+        info = json.loads(docker("inspect", container).stdout)[0]
+        assert info["State"]["Running"]
+        assert info["HostConfig"]["Privileged"] is False
+        assert "SYS_ADMIN" in info["HostConfig"]["CapAdd"] or "CAP_SYS_ADMIN" in info["HostConfig"]["CapAdd"]
+        assert docker("exec", container, "cat", "/proc/1/comm").stdout.strip() == "systemd"
+        assert docker("exec", container, "systemctl", "is-active", "ssh").stdout.strip() == "active"
+
+
+def test_ssh_checks_host_keys_recorded_by_the_lab(lab):
+    key = paramiko.Ed25519Key.from_private_key_file(str(lab["state"] / "id_ed25519"))
+    for host, port in lab["ports"].items():
+        client = paramiko.SSHClient()
+        client.load_host_keys(str(lab["state"] / "known_hosts"))
+        client.set_missing_host_key_policy(paramiko.RejectPolicy())
+        client.connect("127.0.0.1", port=port, username="root", pkey=key, timeout=10,
+                       allow_agent=False, look_for_keys=False)
+        _stdin, stdout, _stderr = client.exec_command("hostname", timeout=10)
+        assert stdout.read().decode().strip() == host
+        client.close()
+
+
+def test_ssh_refuses_a_host_whose_key_does_not_match(lab):
+    hosts = list(lab["ports"].items())
+    (_first, port_a), (_second, port_b) = hosts[0], hosts[1]
+    # Record host B's key under host A's address: connecting to A must now fail.
+    known = lab["state"].parent / "swapped_known_hosts"
+    entries = dict(line.split(" ", 1) for line in (lab["state"] / "known_hosts").read_text().splitlines())
+    known.write_text("[127.0.0.1]:%d %s\n" % (port_a, entries["[127.0.0.1]:%d" % port_b]))
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(known))
+    client.set_missing_host_key_policy(paramiko.RejectPolicy())
+    with pytest.raises(paramiko.BadHostKeyException):
+        client.connect("127.0.0.1", port=port_a, username="root",
+                       key_filename=str(lab["state"] / "id_ed25519"), timeout=10,
+                       allow_agent=False, look_for_keys=False)
+    client.close()
+
+
+def test_state_files_are_private(lab):
+    assert oct(lab["state"].stat().st_mode & 0o777) == "0o700"
+    assert oct((lab["state"] / "id_ed25519").stat().st_mode & 0o777) == "0o600"
+
+
+def test_site_playbook_runs_on_the_lab_and_changes_nothing(lab, repo_root):
+    result = subprocess.run(
+        ["ansible-playbook", "-i", str(lab["inventory"]), str(repo_root / "playbooks/site.yml")],
+        capture_output=True, text=True, timeout=300, check=False,
+        env=dict(lab["env"], ANSIBLE_CONFIG=str(repo_root / "ansible.cfg")),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", result.stdout, re.M)
+    assert sorted(recap) == sorted((host, "0", "0", "0") for host in HOSTS)
+
+
+def test_second_up_keeps_the_running_hosts(lab):
+    before = [docker("inspect", "-f", "{{.Id}}", c).stdout.strip() for c in containers(lab)]
+    again = lab["lab_sh"]("up")
+    assert again.returncode == 0, again.stderr
+    after = [docker("inspect", "-f", "{{.Id}}", c).stdout.strip() for c in containers(lab)]
+    assert before == after
+
+
+def test_down_removes_every_trace(lab):
+    down = lab["lab_sh"]("down")
+    assert down.returncode == 0, down.stderr
+    assert docker("ps", "-aq", "--filter", "label=sfmlops.lab=%s" % lab["name"]).stdout.strip() == ""
+    assert docker("network", "inspect", lab["name"]).returncode != 0
+    assert not lab["state"].exists()
