@@ -3,10 +3,15 @@
 import os
 import pathlib
 import stat
+import sys
 
 import pytest
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
+# `make venv` links this checkout as .cache/collections/ansible_collections/sparkflows/mlops.
+sys.path.insert(0, str(REPO_ROOT / ".cache" / "collections"))
+
+pytest_plugins = ["emulator.fixtures"]
 
 
 @pytest.fixture(scope="session")

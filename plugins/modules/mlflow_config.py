@@ -1,0 +1,146 @@
+#!/usr/bin/python
+# Copyright (c) sparkflows.mlops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: mlflow_config
+short_description: Set the MLflow configuration of Sparkflows (Administration > Configuration > MLflow)
+version_added: 0.1.0
+description:
+  - Sets, through the Sparkflows REST API, the MLflow tracking URL, MLflow login, deploy mode,
+    Fire MLOps host and port, and the SSH key path of remote mode.
+  - Only the keys of the options you set (and of O(settings)) are compared and written; other
+    configuration keys are never touched.
+  - Needs a Sparkflows administrator.
+extends_documentation_fragment:
+  - sparkflows.mlops.sparkflows
+  - sparkflows.mlops.sparkflows.actiongroup_sparkflows
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the configuration, sends nothing.
+  diff_mode:
+    support: full
+    details: Before and after of the managed keys, secrets masked.
+  platform:
+    platforms: all
+options:
+  state:
+    description:
+      - V(present) sets the given options; V(absent) empties every key of O(key_map) and of O(settings).
+    type: str
+    choices: [present, absent]
+    default: present
+  tracking_url:
+    description:
+      - MLflow tracking server URL, for example V(http://mlflow.example.net:5000).
+    type: str
+  username:
+    description:
+      - MLflow login username, if the tracking server asks for one.
+    type: str
+  password:
+    description:
+      - MLflow login password. Never shown; a different password is reported as a change.
+    type: str
+  update_password:
+    description:
+      - V(always) writes O(password) when it differs from the stored one; V(on_create) only
+        when no password is stored yet.
+    type: str
+    choices: [always, on_create]
+    default: always
+  deploy_mode:
+    description:
+      - V(fire_mlops_server) (production; Sparkflows and MLflow on separate machines, the Fire
+        MLOps server beside MLflow) needs O(fire_mlops_host) and O(fire_mlops_port).
+      - V(local) (Sparkflows and MLflow on the same machine).
+      - V(remote) (separate machines with SSH access from Sparkflows to MLflow) needs O(ssh_key_path).
+    type: str
+    choices: [fire_mlops_server, local, remote]
+  fire_mlops_host:
+    description:
+      - Host of the Fire MLOps server that runs beside MLflow.
+    type: str
+  fire_mlops_port:
+    description:
+      - Port of the Fire MLOps server (8086 by default on its side).
+    type: int
+  ssh_key_path:
+    description:
+      - Path, on the Sparkflows host, of the SSH private key that opens the MLflow host.
+    type: str
+  settings:
+    description:
+      - Further configuration keys and values to set as they are, for example
+        C(mlops.models.state.values) or C(mlops.aws.s3.endpoint.url).
+      - Values whose key names a password, secret, token or private key are masked in output.
+    type: dict
+    default: {}
+  key_map:
+    description:
+      - Overrides of the configuration key an option is stored under. Defaults are
+        C(tracking_url=mlops.mlflow.trackingURL), C(deploy_mode=mlops.mlflow.deploy.mode),
+        C(username=mlops.mlflow.username), C(password=mlops.mlflow.password),
+        C(fire_mlops_host=mlops.fire.mlops.host), C(fire_mlops_port=mlops.fire.mlops.port),
+        C(ssh_key_path=mlops.mlflow.ssh.key.path).
+      - The first two are documented by Sparkflows; check the others against your release.
+    type: dict
+    default: {}
+author:
+  - sparkflows.mlops maintainers (@sparkflows)
+'''
+
+EXAMPLES = r'''
+- name: Point Sparkflows at an MLflow server with the Fire MLOps server beside it
+  sparkflows.mlops.mlflow_config:
+    api_url: http://127.0.0.1:8080
+    api_token: "{{ sparkflows_token }}"
+    tracking_url: http://mlflow.example.net:5000
+    username: mlflow-admin
+    password: "{{ mlflow_password }}"
+    deploy_mode: fire_mlops_server
+    fire_mlops_host: mlflow.example.net
+    fire_mlops_port: 8086
+
+- name: Remote mode, with the SSH key Sparkflows uses to reach the MLflow host
+  sparkflows.mlops.mlflow_config:
+    api_url: http://127.0.0.1:8080
+    api_token: "{{ sparkflows_token }}"
+    tracking_url: http://mlflow.example.net:5000
+    deploy_mode: remote
+    ssh_key_path: /home/sparkflows/.ssh/mlflow_ed25519
+
+- name: Clear the MLflow configuration
+  sparkflows.mlops.mlflow_config:
+    api_url: http://127.0.0.1:8080
+    api_token: "{{ sparkflows_token }}"
+    state: absent
+'''
+
+RETURN = r'''
+changed_keys:
+  description: Configuration keys written (or that would be written in check mode).
+  returned: success
+  type: list
+  elements: str
+  sample: ["mlops.mlflow.deploy.mode"]
+configuration:
+  description: The managed keys after the task, secrets masked.
+  returned: success
+  type: dict
+  sample: {"mlops.mlflow.trackingURL": "http://mlflow:5000", "mlops.mlflow.password": "********"}
+'''
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config import run_module
+
+
+def main():
+    run_module()
+
+
+if __name__ == '__main__':
+    main()

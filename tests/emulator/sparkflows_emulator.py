@@ -1,0 +1,273 @@
+"""Sparkflows server emulator for the tests: the documented REST API of ../shared/SPARKFLOWS.md.
+
+It answers over real HTTP(S) the endpoints the collection's client uses (health, release info,
+about, user info, admin flag, configurations, workflows and executions, output models) with
+token-header and session-cookie authentication. The collection never imports it.
+
+Test controls live under /_emulator/ (no authentication):
+  GET  /_emulator/requests   the requests seen so far: [{method, path, status}]
+  POST /_emulator/faults     {"html": bool, "fail_next": [status, ...]} to inject faults
+  POST /_emulator/reset      forget requests and faults
+
+Run: python3 sparkflows_emulator.py --port PORT [--state-file FILE] [--tls-cert C --tls-key K]
+It prints "READY <port>" once it listens. Configurations persist in --state-file as JSON.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import ssl
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote, urlsplit
+
+RELEASE = "3.1.0"
+USERS = {
+    # username: (password, token, is_admin)
+    "admin": ("admin-password", "admin-token", True),
+    "analyst": ("analyst-password", "analyst-token", False),
+}
+WORKFLOWS = {
+    # name: (id, final status, seconds it runs)
+    "score-churn": (11, "COMPLETED", 1.0),
+    "score-broken": (12, "FAILED", 0.5),
+    "score-forever": (13, "RUNNING", 10 ** 6),
+}
+MODELS = [
+    {"id": 101, "uuid": "5b0c3c0e-6f7a-4c3e-9a51-1f7f3a1d0101", "name": "churn-model", "version": 1,
+     "stage": "Production", "modelType": "sklearn"},
+    {"id": 102, "uuid": "5b0c3c0e-6f7a-4c3e-9a51-1f7f3a1d0102", "name": "churn-model", "version": 2,
+     "stage": "Staging", "modelType": "sklearn"},
+]
+INVALID_TOKEN = {"error": "invalid_token", "error_description": "Invalid access token"}
+
+
+class State(object):
+    def __init__(self, state_file, release):
+        self.lock = threading.RLock()
+        self.state_file = state_file
+        self.release = release
+        self.sessions = {}
+        self.executions = {}
+        self.next_execution = 160
+        self.requests = []
+        self.faults = {"html": False, "fail_next": []}
+        self.configurations = {}
+        if state_file and os.path.exists(state_file):
+            with open(state_file) as f:
+                self.configurations = {item["name"]: item["value"] for item in json.load(f)}
+
+    def save(self):
+        if not self.state_file:
+            return
+        tmp = self.state_file + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump([{"name": k, "value": v} for k, v in sorted(self.configurations.items())], f, indent=1)
+        os.replace(tmp, self.state_file)
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "SparkflowsEmulator/1"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # quiet: tests read /_emulator/requests instead
+        pass
+
+    @property
+    def state(self):
+        return self.server.state
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _send(self, status, payload=None, content_type="application/json", headers=None):
+        if payload is None:
+            data = b""
+        elif isinstance(payload, bytes):
+            data = payload
+        elif content_type == "application/json":
+            data = json.dumps(payload).encode()
+        else:
+            data = str(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+        path = urlsplit(self.path).path
+        if not path.startswith("/_emulator/"):
+            with self.state.lock:
+                self.state.requests.append({"method": self.command, "path": path, "status": status})
+
+    def _user(self):
+        token = self.headers.get("token")
+        for name, (_password, user_token, _admin) in USERS.items():
+            if token and token == user_token:
+                return name
+        cookie = self.headers.get("Cookie") or ""
+        for part in cookie.split(";"):
+            key, _sep, value = part.strip().partition("=")
+            if key == "JSESSIONID" and value in self.state.sessions:
+                return self.state.sessions[value]
+        return None
+
+    def _dispatch(self):
+        url = urlsplit(self.path)
+        path = url.path
+        if path.startswith("/_emulator/"):
+            return self._control(path)
+        with self.state.lock:
+            fail = self.state.faults["fail_next"].pop(0) if self.state.faults["fail_next"] else None
+            html = self.state.faults["html"]
+        if fail:
+            return self._send(fail, {"error": "emulated failure"})
+        if html:
+            return self._send(200, b"<html><body>Sign in</body></html>", "text/html")
+        if path == "/healthcheck" and self.command == "GET":
+            return self._send(200, {"status": "UP"})
+        if path == "/login" and self.command == "POST":
+            return self._login()
+        user = self._user()
+        if user is None:
+            return self._send(401, INVALID_TOKEN)
+        return self._api(user, path, parse_qs(url.query))
+
+    def do_GET(self):  # noqa: N802 - BaseHTTPRequestHandler's naming
+        self._dispatch()
+
+    do_POST = do_DELETE = do_PUT = do_GET
+
+    # -- endpoints -----------------------------------------------------------------------
+
+    def _control(self, path):
+        if path == "/_emulator/requests":
+            with self.state.lock:
+                return self._send(200, list(self.state.requests))
+        if path == "/_emulator/faults" and self.command == "POST":
+            faults = json.loads(self._body() or b"{}")
+            with self.state.lock:
+                self.state.faults.update(faults)
+            return self._send(200, self.state.faults)
+        if path == "/_emulator/reset" and self.command == "POST":
+            with self.state.lock:
+                self.state.requests = []
+                self.state.faults = {"html": False, "fail_next": []}
+            return self._send(200, {})
+        return self._send(404, {"error": "not_found"})
+
+    def _login(self):
+        form = parse_qs(self._body().decode())
+        username = (form.get("username") or [""])[0]
+        password = (form.get("password") or [""])[0]
+        if username in USERS and USERS[username][0] == password:
+            session = secrets.token_hex(16)
+            self.state.sessions[session] = username
+            return self._send(200, {"status": "ok"}, headers={"Set-Cookie": "JSESSIONID=%s; Path=/; HttpOnly" % session})
+        return self._send(401, {"error": "unauthorized", "error_description": "Bad credentials"})
+
+    def _api(self, user, path, query):
+        is_admin = USERS[user][2]
+        method = self.command
+        if method == "GET" and path == "/api/v1/app/release-info":
+            return self._send(200, {"release": self.state.release, "build": "emulator", "sparkVersion": "3.2.1"})
+        if method == "GET" and path == "/api/v1/main/about":
+            return self._send(200, {"product": "Sparkflows (emulator)", "version": self.state.release})
+        if method == "GET" and path == "/api/v1/users/user-info":
+            return self._send(200, {"username": user, "admin": is_admin})
+        if method == "GET" and path == "/api/v1/user/isAdmin/isSuperuser":
+            return self._send(200, is_admin)
+        if path == "/api/v1/configurations":
+            if not is_admin:
+                return self._send(403, {"error": "access_denied", "error_description": "Access is denied"})
+            if method == "GET":
+                with self.state.lock:
+                    return self._send(200, [{"name": k, "value": v} for k, v in sorted(self.state.configurations.items())])
+            if method == "POST":
+                return self._save_configurations()
+        if method == "GET" and path.startswith("/api/v1/workflows/name/"):
+            name = unquote(path[len("/api/v1/workflows/name/"):])
+            if name not in WORKFLOWS:
+                return self._send(404, {"error": "not_found", "message": "No workflow named %s" % name})
+            return self._send(200, {"id": WORKFLOWS[name][0], "name": name})
+        if method == "POST" and path == "/api/v1/workflow/execute":
+            return self._execute()
+        if method == "GET" and path.startswith("/api/v1/workflow-executions/") and path.endswith("/status"):
+            return self._execution_status(path.split("/")[4])
+        if method == "GET" and path == "/api/v1/mlmodel/OutputModels":
+            return self._send(200, MODELS)
+        if method == "GET" and path.startswith("/api/v1/mlmodel/outputModelByModelUuid/"):
+            uuid = path.rsplit("/", 1)[1]
+            for model in MODELS:
+                if model["uuid"] == uuid:
+                    return self._send(200, model)
+            return self._send(404, {"error": "not_found", "message": "No model with uuid %s" % uuid})
+        return self._send(404, {"error": "not_found", "message": "%s %s" % (method, path)})
+
+    def _save_configurations(self):
+        try:
+            items = json.loads(self._body())
+            updates = {item["name"]: item["value"] for item in items}
+        except (ValueError, TypeError, KeyError):
+            return self._send(400, {"error": "bad_request", "message": "expected [{name, value}, ...]"})
+        with self.state.lock:
+            self.state.configurations.update(updates)
+            self.state.save()
+        return self._send(200, {"status": "saved", "count": len(updates)})
+
+    def _execute(self):
+        try:
+            workflow_id = int(json.loads(self._body())["workflowId"])
+        except (ValueError, TypeError, KeyError):
+            return self._send(400, {"error": "bad_request", "message": "workflowId missing"})
+        for _name, (wid, outcome, seconds) in WORKFLOWS.items():
+            if wid == workflow_id:
+                with self.state.lock:
+                    execution = self.state.next_execution
+                    self.state.next_execution += 1
+                    self.state.executions[execution] = (time.monotonic() + seconds, outcome)
+                return self._send(200, execution)
+        return self._send(404, {"error": "not_found", "message": "No workflow with id %d" % workflow_id})
+
+    def _execution_status(self, execution):
+        try:
+            done_at, outcome = self.state.executions[int(execution)]
+        except (ValueError, KeyError):
+            return self._send(404, {"error": "not_found", "message": "No execution %s" % execution})
+        return self._send(200, outcome if time.monotonic() >= done_at else "RUNNING", "text/plain")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--state-file")
+    parser.add_argument("--release", default=RELEASE)
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
+    args = parser.parse_args(argv)
+
+    server = ThreadingHTTPServer((args.host, args.port), Handler)
+    server.daemon_threads = True
+    server.state = State(args.state_file, args.release)
+    if args.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    print("READY %d" % server.server_address[1], flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

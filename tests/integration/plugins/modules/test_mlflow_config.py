@@ -1,0 +1,204 @@
+"""mlflow_config through ansible-playbook against the Sparkflows emulator over HTTP(S)."""
+
+import json
+import socket
+
+import pytest
+
+from emulator.fixtures import ADMIN_PASSWORD, ADMIN_TOKEN, ANALYST_TOKEN, seed_configurations
+from utils.playbook import run_playbook
+
+MLFLOW_PASSWORD = "Mlfl0w-S3cret-Passw0rd"
+UNRELATED = {"app.unrelated.setting": "keep-me", "mlops.models.state.values": "Dev,QA,Production"}
+FULL = {
+    "tracking_url": "http://mlflow.lab:5000",
+    "username": "mlflow-admin",
+    "password": MLFLOW_PASSWORD,
+    "deploy_mode": "fire_mlops_server",
+    "fire_mlops_host": "mlflow.lab",
+    "fire_mlops_port": 8086,
+}
+EXPECTED = {
+    "mlops.mlflow.trackingURL": "http://mlflow.lab:5000",
+    "mlops.mlflow.username": "mlflow-admin",
+    "mlops.mlflow.password": MLFLOW_PASSWORD,
+    "mlops.mlflow.deploy.mode": "fire_mlops_server",
+    "mlops.fire.mlops.host": "mlflow.lab",
+    "mlops.fire.mlops.port": "8086",
+}
+
+
+def stored(emulator):
+    return {item["name"]: item["value"] for item in json.loads(emulator.state_bytes() or b"[]")}
+
+
+def config_task(**options):
+    return [{"name": "Configure MLflow in Sparkflows", "sparkflows.mlops.mlflow_config": options}]
+
+
+def run(tmp_path, emulator, options, token=ADMIN_TOKEN, **kwargs):
+    defaults = {"api_url": emulator.url, "api_token": token}
+    return run_playbook(tmp_path, config_task(**options), module_defaults=defaults, **kwargs)
+
+
+def posts(emulator, context=None):
+    return [r for r in emulator.requests(context=context) if r["method"] == "POST"]
+
+
+@pytest.fixture
+def seeded(emulator):
+    seed_configurations(emulator, UNRELATED)
+    return emulator
+
+
+def test_first_run_changes_second_run_does_not(tmp_path, seeded):
+    first = run(tmp_path, seeded, FULL)
+    assert first.rc == 0, first.stdout
+    assert first.result["changed"] is True
+    assert sorted(first.result["changed_keys"]) == sorted(EXPECTED)
+    assert stored(seeded) == dict(UNRELATED, **EXPECTED)
+
+    second = run(tmp_path, seeded, FULL)
+    assert second.rc == 0, second.stdout
+    assert second.result["changed"] is False
+    assert second.result["changed_keys"] == []
+    assert second.result["configuration"]["mlops.mlflow.password"] == "********"
+
+
+def test_check_mode_sends_nothing(tmp_path, seeded):
+    before = seeded.state_bytes()
+    result = run(tmp_path, seeded, FULL, args=["--check", "--diff"])
+    assert result.rc == 0, result.stdout
+    assert result.result["changed"] is True
+    assert seeded.state_bytes() == before
+    assert posts(seeded) == []
+
+
+def test_diff_and_verbose_output_never_show_the_password(tmp_path, seeded):
+    result = run(tmp_path, seeded, FULL, args=["--diff", "-vvv"], callback="default")
+    assert result.rc == 0, result.stdout
+    assert MLFLOW_PASSWORD not in result.stdout + result.stderr
+    assert '+    "mlops.mlflow.password": "********"' in result.stdout  # the diff, masked
+    # A new password is a change, reported without its value.
+    changed = run(tmp_path, seeded, dict(FULL, password="An0ther-S3cret"), args=["--diff", "-vvv"], callback="default")
+    assert changed.rc == 0
+    assert "An0ther-S3cret" not in changed.stdout + changed.stderr
+    assert "******** (changed)" in changed.stdout
+    assert "changed=1" in changed.stdout
+    assert stored(seeded)["mlops.mlflow.password"] == "An0ther-S3cret"
+
+
+def test_diff_is_masked_before_and_after(tmp_path, seeded):
+    run(tmp_path, seeded, FULL)
+    result = run(tmp_path, seeded, dict(FULL, password="N3w-Passw0rd", deploy_mode="local"), args=["--diff"])
+    diff = result.result["diff"]
+    assert diff["before"]["mlops.mlflow.password"] == "********"
+    assert diff["after"]["mlops.mlflow.password"] == "******** (changed)"
+    assert (diff["before"]["mlops.mlflow.deploy.mode"], diff["after"]["mlops.mlflow.deploy.mode"]) == (
+        "fire_mlops_server", "local")
+
+
+def test_update_password_on_create_keeps_the_stored_one(tmp_path, seeded):
+    run(tmp_path, seeded, FULL)
+    result = run(tmp_path, seeded, dict(FULL, password="Other-0ne", update_password="on_create"))
+    assert result.result["changed"] is False
+    assert stored(seeded)["mlops.mlflow.password"] == MLFLOW_PASSWORD
+
+
+def test_remote_mode_sets_the_key_path(tmp_path, seeded):
+    result = run(tmp_path, seeded, {"tracking_url": "http://mlflow.lab:5000", "deploy_mode": "remote",
+                                    "ssh_key_path": "/home/sparkflows/.ssh/mlflow_ed25519"})
+    assert result.rc == 0, result.stdout
+    assert stored(seeded)["mlops.mlflow.ssh.key.path"] == "/home/sparkflows/.ssh/mlflow_ed25519"
+    assert stored(seeded)["mlops.mlflow.deploy.mode"] == "remote"
+
+
+def test_key_map_and_settings(tmp_path, seeded):
+    result = run(tmp_path, seeded, {"username": "u", "key_map": {"username": "mlops.mlflow.user"},
+                                    "settings": {"mlops.aws.s3.ignore.tls": False}})
+    assert result.rc == 0, result.stdout
+    assert stored(seeded)["mlops.mlflow.user"] == "u"
+    assert stored(seeded)["mlops.aws.s3.ignore.tls"] == "false"
+    assert "mlops.mlflow.username" not in stored(seeded)
+
+
+def test_absent_clears_managed_keys_only(tmp_path, seeded):
+    run(tmp_path, seeded, FULL)
+    first = run(tmp_path, seeded, {"state": "absent"})
+    assert first.rc == 0 and first.result["changed"] is True
+    after = stored(seeded)
+    assert all(after[key] == "" for key in EXPECTED)
+    assert {key: after[key] for key in UNRELATED} == UNRELATED
+    second = run(tmp_path, seeded, {"state": "absent"})
+    assert second.result["changed"] is False
+
+
+def test_session_login_through_module_defaults(tmp_path, seeded):
+    defaults = {"api_url": seeded.url, "api_username": "admin", "api_password": ADMIN_PASSWORD}
+    result = run_playbook(tmp_path, config_task(**FULL), module_defaults=defaults)
+    assert result.rc == 0, result.stdout
+    assert result.result["changed"] is True
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def assert_refused(result, emulator, before, message, context=None):
+    assert result.rc != 0
+    failure = result.result
+    assert failure.get("failed") is True
+    assert message in failure["msg"], failure["msg"]
+    assert "\n" not in failure["msg"]
+    assert emulator.state_bytes() == before
+    assert posts(emulator, context) == []
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(FULL, deploy_mode="cloud"), "value of deploy_mode must be one of: fire_mlops_server, local, remote"),
+    ({"deploy_mode": "remote", "tracking_url": "http://m:5000"}, "deploy_mode is remote but all of the following are missing: ssh_key_path"),
+    ({"deploy_mode": "fire_mlops_server"}, "deploy_mode is fire_mlops_server but all of the following are missing: fire_mlops_host, fire_mlops_port"),
+    (dict(FULL, tracking_url="mlflow.lab:5000"), "tracking_url must be an absolute http:// or https:// URL"),
+])
+def test_bad_options_fail_clearly_and_write_nothing(tmp_path, seeded, options, message):
+    before = seeded.state_bytes()
+    assert_refused(run(tmp_path, seeded, options), seeded, before, message)
+
+
+def test_wrong_token_fails_clearly(tmp_path, seeded):
+    before = seeded.state_bytes()
+    assert_refused(run(tmp_path, seeded, FULL, token="wrong-token"), seeded, before,
+                   "HTTP 401: Invalid access token; check api_token")
+
+
+def test_non_admin_fails_clearly(tmp_path, seeded):
+    before = seeded.state_bytes()
+    assert_refused(run(tmp_path, seeded, FULL, token=ANALYST_TOKEN), seeded, before,
+                   "HTTP 403: Access is denied; the Sparkflows user is not allowed")
+
+
+def test_html_answer_fails_clearly(tmp_path, seeded):
+    before = seeded.state_bytes()
+    seeded.control("faults", {"html": True})
+    assert_refused(run(tmp_path, seeded, FULL), seeded, before, "the answer is not JSON (Content-Type text/html)")
+
+
+def test_unreachable_server_fails_clearly(tmp_path):
+    options = dict(FULL, api_url="http://127.0.0.1:%d" % free_port(), api_token=ADMIN_TOKEN, retries=1)
+    result = run_playbook(tmp_path, config_task(**options))
+    assert result.rc != 0
+    assert "cannot connect to Sparkflows" in result.result["msg"] and "(after 2 attempts)" in result.result["msg"]
+
+
+def test_unknown_ca_fails_clearly_and_ca_path_works(tmp_path, tls_emulator):
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(tls_emulator.ca))
+    before = tls_emulator.state_bytes()
+    refused = run(tmp_path, tls_emulator, FULL)
+    assert_refused(refused, tls_emulator, before, "TLS certificate verification failed", context)
+    trusted = run(tmp_path, tls_emulator, dict(FULL, ca_path=str(tls_emulator.ca)))
+    assert trusted.rc == 0, trusted.stdout
+    assert stored(tls_emulator)["mlops.mlflow.deploy.mode"] == "fire_mlops_server"

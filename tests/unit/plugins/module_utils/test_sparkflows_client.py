@@ -1,0 +1,184 @@
+"""The Sparkflows client against the emulator over real HTTP(S) on loopback."""
+
+import socket
+
+import pytest
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
+    MASK,
+    SparkflowsClient,
+    SparkflowsError,
+    configurations_from_dict,
+    configurations_to_dict,
+    masked,
+    release_of,
+    validate_url,
+)
+from emulator.fixtures import ADMIN_PASSWORD, ADMIN_TOKEN, ANALYST_TOKEN
+
+
+class Sleeps(list):
+    """Records the backoff delays instead of sleeping."""
+
+    def __call__(self, seconds):
+        self.append(seconds)
+
+
+def client_for(server, sleeps=None, **options):
+    options.setdefault("api_token", ADMIN_TOKEN)
+    return SparkflowsClient(server.url, sleep=sleeps if sleeps is not None else Sleeps(), **options)
+
+
+def requests_to(server, path):
+    return [r for r in server.requests() if r["path"] == path]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("url", ["mlflow:5000", "ftp://host/", "http://", "127.0.0.1:8080", "http://host:99999"])
+def test_malformed_urls_are_refused_before_any_request(url):
+    with pytest.raises(SparkflowsError, match="api_url"):
+        validate_url(url)
+
+
+def test_url_trailing_slash_is_dropped():
+    assert validate_url("https://sparkflows.example.net:8443/") == "https://sparkflows.example.net:8443"
+
+
+def test_token_auth_reads_release_and_health(emulator):
+    client = client_for(emulator)
+    assert client.health() == "UP"
+    assert release_of(client.release_info()) == "3.1.0"
+    assert client.user_info()["username"] == "admin"
+    assert client.is_admin() is True
+
+
+def test_token_header_name_is_configurable(emulator):
+    client = client_for(emulator, api_token_header="X-Auth-Token")
+    with pytest.raises(SparkflowsError, match="HTTP 401"):
+        client.release_info()  # the emulator expects the documented default header
+
+
+def test_session_login_then_cookie(emulator):
+    client = client_for(emulator, api_token=None, api_username="admin", api_password=ADMIN_PASSWORD)
+    assert client.configurations() == {}
+    assert client.user_info()["username"] == "admin"
+    assert len(requests_to(emulator, "/login")) == 1
+
+
+def test_wrong_login_is_one_clear_error(emulator):
+    client = client_for(emulator, api_token=None, api_username="admin", api_password="wrong")
+    with pytest.raises(SparkflowsError) as error:
+        client.configurations()
+    assert str(error.value) == "POST %s/login: HTTP 401: Bad credentials; check api_token or api_username/api_password" % emulator.url
+
+
+def test_wrong_token_is_not_retried(emulator):
+    client = client_for(emulator, api_token="nope", retries=3)
+    with pytest.raises(SparkflowsError) as error:
+        client.release_info()
+    assert str(error.value) == (
+        "GET %s/api/v1/app/release-info: HTTP 401: Invalid access token; check api_token or api_username/api_password"
+        % emulator.url)
+    assert len(requests_to(emulator, "/api/v1/app/release-info")) == 1
+
+
+def test_non_admin_gets_403_on_configurations(emulator):
+    client = client_for(emulator, api_token=ANALYST_TOKEN)
+    assert client.is_admin() is False
+    with pytest.raises(SparkflowsError, match=r"HTTP 403: Access is denied; .*administrator"):
+        client.configurations()
+
+
+def test_5xx_is_retried_with_backoff_then_succeeds(emulator):
+    emulator.control("faults", {"fail_next": [503, 502]})
+    sleeps = Sleeps()
+    assert release_of(client_for(emulator, sleeps, retries=3).release_info()) == "3.1.0"
+    assert sleeps == [0.5, 1.0]
+    assert [r["status"] for r in requests_to(emulator, "/api/v1/app/release-info")] == [503, 502, 200]
+
+
+def test_5xx_retries_are_bounded(emulator):
+    emulator.control("faults", {"fail_next": [500] * 5})
+    sleeps = Sleeps()
+    with pytest.raises(SparkflowsError, match="HTTP 500"):
+        client_for(emulator, sleeps, retries=2).release_info()
+    assert len(sleeps) == 2
+    assert len(requests_to(emulator, "/api/v1/app/release-info")) == 3
+
+
+def test_unreachable_server_fails_after_bounded_retries():
+    sleeps = Sleeps()
+    client = SparkflowsClient("http://127.0.0.1:%d" % free_port(), api_token="t", retries=2, sleep=sleeps)
+    with pytest.raises(SparkflowsError, match=r"cannot connect to Sparkflows: .*refused.* \(after 3 attempts\)"):
+        client.release_info()
+    assert len(sleeps) == 2
+
+
+def test_html_instead_of_json_is_a_clear_error(emulator):
+    emulator.control("faults", {"html": True})
+    with pytest.raises(SparkflowsError, match=r"HTTP 200 but the answer is not JSON \(Content-Type text/html\)"):
+        client_for(emulator).release_info()
+
+
+def test_tls_unknown_ca_is_refused_when_validating(tls_emulator):
+    with pytest.raises(SparkflowsError, match="TLS certificate verification failed"):
+        client_for(tls_emulator).release_info()
+    assert tls_emulator.requests(context=_trusting(tls_emulator)) == []
+
+
+def test_tls_with_ca_path_and_without_validation(tls_emulator):
+    assert release_of(client_for(tls_emulator, ca_path=str(tls_emulator.ca)).release_info()) == "3.1.0"
+    assert release_of(client_for(tls_emulator, validate_certs=False).release_info()) == "3.1.0"
+
+
+def _trusting(server):
+    import ssl
+
+    return ssl.create_default_context(cafile=str(server.ca))
+
+
+def test_save_configurations_touches_only_given_keys(emulator):
+    client = client_for(emulator)
+    client.save_configurations({"other.key": "keep", "mlops.port": "5000"})
+    client.save_configurations({"mlops.port": "5001"})
+    assert client.configurations() == {"other.key": "keep", "mlops.port": "5001"}
+
+
+def test_workflow_runs_and_is_waited_for(emulator):
+    client = client_for(emulator)
+    workflow = client.workflow_by_name("score-churn")
+    execution = client.execute_workflow(workflow["id"])
+    assert client.wait_for_execution(execution, timeout=30, interval=0.2) == "COMPLETED"
+
+
+def test_workflow_wait_is_bounded(emulator):
+    import time
+
+    client = SparkflowsClient(emulator.url, api_token=ADMIN_TOKEN)
+    execution = client.execute_workflow(client.workflow_by_name("score-forever")["id"])
+    started = time.monotonic()
+    assert client.wait_for_execution(execution, timeout=1, interval=0.2) == "RUNNING"
+    assert time.monotonic() - started < 10
+
+
+def test_unknown_workflow_is_404(emulator):
+    with pytest.raises(SparkflowsError, match="HTTP 404: No workflow named nope"):
+        client_for(emulator).workflow_by_name("nope")
+
+
+def test_configuration_shapes_round_trip():
+    values = {"b": "2", "a": "1"}
+    assert configurations_from_dict(values) == [{"name": "a", "value": "1"}, {"name": "b", "value": "2"}]
+    assert configurations_to_dict(configurations_from_dict(values)) == values
+
+
+def test_secrets_are_masked():
+    assert masked({"mlops.mlflow.password": "s3cret", "mlops.aws.s3.secret.key": "k", "mlops.port": "5000",
+                   "mlops.mlflow.password.empty": ""}) == {
+        "mlops.mlflow.password": MASK, "mlops.aws.s3.secret.key": MASK, "mlops.port": "5000",
+        "mlops.mlflow.password.empty": ""}

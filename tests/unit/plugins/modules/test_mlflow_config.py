@@ -1,0 +1,90 @@
+"""mlflow_config: desired values, the change plan and the masked diff (no server needed)."""
+
+import pytest
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config import (
+    DEFAULT_KEY_MAP,
+    desired_values,
+    diff_of,
+    key_map,
+    plan,
+    validate,
+)
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import MASK, SparkflowsError
+
+PASSWORD_KEY = DEFAULT_KEY_MAP["password"]
+SECRETS = {PASSWORD_KEY}
+
+
+def params(**given):
+    base = dict(state="present", settings={}, key_map={}, update_password="always")
+    base.update(dict((option, None) for option in DEFAULT_KEY_MAP))
+    base.update(given)
+    return base
+
+
+def test_only_options_set_are_managed():
+    desired = desired_values(params(tracking_url="http://mlflow:5000", fire_mlops_port=8086), DEFAULT_KEY_MAP)
+    assert desired == {"mlops.mlflow.trackingURL": "http://mlflow:5000", "mlops.fire.mlops.port": "8086"}
+
+
+def test_settings_are_stored_as_strings_booleans_lowercase():
+    desired = desired_values(params(settings={"mlops.aws.s3.ignore.tls": True, "mlops.port": 5000}), DEFAULT_KEY_MAP)
+    assert desired == {"mlops.aws.s3.ignore.tls": "true", "mlops.port": "5000"}
+
+
+def test_absent_empties_every_mapped_key_and_settings():
+    desired = desired_values(params(state="absent", settings={"mlops.port": 1}), DEFAULT_KEY_MAP)
+    assert desired == dict((key, "") for key in list(DEFAULT_KEY_MAP.values()) + ["mlops.port"])
+
+
+def test_key_map_overrides_and_rejects_unknown_names():
+    mapping = key_map({"username": "mlops.mlflow.user"})
+    assert mapping["username"] == "mlops.mlflow.user"
+    assert mapping["tracking_url"] == DEFAULT_KEY_MAP["tracking_url"]
+    with pytest.raises(SparkflowsError, match="key_map has unknown option names trackingurl"):
+        key_map({"trackingurl": "x"})
+
+
+def test_plan_writes_only_differences():
+    current = {"mlops.mlflow.trackingURL": "http://a:5000", "mlops.mlflow.deploy.mode": "local"}
+    desired = {"mlops.mlflow.trackingURL": "http://a:5000", "mlops.mlflow.deploy.mode": "remote"}
+    assert plan(current, desired, SECRETS, "always") == {"mlops.mlflow.deploy.mode": "remote"}
+    assert plan(current, dict(current), SECRETS, "always") == {}
+
+
+def test_missing_and_null_stored_values_equal_empty():
+    assert plan({"k": None}, {"k": "", "j": ""}, SECRETS, "always") == {}
+
+
+def test_password_on_create_keeps_a_stored_password():
+    assert plan({PASSWORD_KEY: "old"}, {PASSWORD_KEY: "new"}, SECRETS, "on_create") == {}
+    assert plan({}, {PASSWORD_KEY: "new"}, SECRETS, "on_create") == {PASSWORD_KEY: "new"}
+    assert plan({PASSWORD_KEY: "old"}, {PASSWORD_KEY: "new"}, SECRETS, "always") == {PASSWORD_KEY: "new"}
+
+
+def test_diff_masks_secrets_and_marks_a_changed_password():
+    current = {PASSWORD_KEY: "old-secret", "mlops.mlflow.deploy.mode": "local"}
+    desired = {PASSWORD_KEY: "new-secret", "mlops.mlflow.deploy.mode": "remote"}
+    diff = diff_of(current, desired, plan(current, desired, SECRETS, "always"), SECRETS)
+    assert diff == {
+        "before": {PASSWORD_KEY: MASK, "mlops.mlflow.deploy.mode": "local"},
+        "after": {PASSWORD_KEY: MASK + " (changed)", "mlops.mlflow.deploy.mode": "remote"},
+    }
+    assert "secret" not in repr(diff).replace("(changed)", "")
+
+
+def test_diff_masks_secret_looking_settings():
+    diff = diff_of({}, {"mlops.aws.s3.secret.key": "abc"}, {"mlops.aws.s3.secret.key": "abc"}, SECRETS)
+    assert diff["after"] == {"mlops.aws.s3.secret.key": MASK}
+
+
+@pytest.mark.parametrize("given, message", [
+    (dict(tracking_url="mlflow:5000"), "tracking_url must be an absolute http"),
+    (dict(tracking_url="http://mlflow:notaport"), "tracking_url has an invalid port"),
+    (dict(fire_mlops_port=70000), "fire_mlops_port must be between 1 and 65535"),
+    (dict(settings={"mlops.x": ["a"]}), "settings.mlops.x must be a string"),
+])
+def test_bad_input_is_refused(given, message):
+    with pytest.raises(SparkflowsError, match=message):
+        validate(params(**given))

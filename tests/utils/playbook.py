@@ -1,0 +1,50 @@
+"""Run a playbook of tasks through ansible-playbook, as a user would, and read its results."""
+
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Run(object):
+    def __init__(self, process, callback):
+        self.rc = process.returncode
+        self.stdout = process.stdout
+        self.stderr = process.stderr
+        self.results = []
+        if callback == "json":
+            document = json.loads(process.stdout)
+            for play in document["plays"]:
+                for task in play["tasks"]:
+                    self.results.append(task["hosts"]["localhost"])
+
+    @property
+    def result(self):
+        """The result of the last task that ran."""
+        return self.results[-1]
+
+
+def run_playbook(tmp_path, tasks, module_defaults=None, args=(), callback="json", extra_vars=None, timeout=300):
+    play = {
+        "name": "sparkflows.mlops integration",
+        "hosts": "localhost",
+        "connection": "local",
+        "gather_facts": False,
+        "vars": {"ansible_python_interpreter": sys.executable},
+        "tasks": tasks,
+    }
+    if module_defaults:
+        play["module_defaults"] = {"group/sparkflows.mlops.sparkflows": module_defaults}
+    playbook = tmp_path / "playbook.yml"
+    playbook.write_text(yaml.safe_dump([play], sort_keys=False))
+    command = ["ansible-playbook", "-i", "localhost,", str(playbook), *args]
+    if extra_vars:
+        command += ["-e", json.dumps(extra_vars)]
+    env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_STDOUT_CALLBACK=callback, ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0")
+    process = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    return Run(process, callback)
