@@ -95,6 +95,7 @@ class Handler(BaseHTTPRequestHandler):
             data = json.dumps(payload).encode()
         else:
             data = str(payload).encode()
+        self._log_request(status)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
@@ -102,6 +103,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+    def _log_request(self, status):
+        # Logged before answering, so a client that reads the log next always finds it.
         path = urlsplit(self.path).path
         if not path.startswith("/_emulator/"):
             with self.state.lock:
