@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 COLLECTION_LINK := .cache/collections/ansible_collections/sparkflows/mlops
 
-.PHONY: help venv engine images lab lab-up lab-down test sanity units lint molecule integration constraints
+.PHONY: help venv engine images lab lab-up lab-down test sanity units lint molecule integration constraints bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,3 +67,6 @@ constraints: ## re-freeze constraints.txt from requirements-dev.txt
 	.cache/constraints-venv/bin/pip install -q -r requirements-dev.txt
 	{ echo "# Frozen transitive versions for requirements-dev.txt (pip install -r requirements-dev.txt -c constraints.txt)."; \
 	  echo "# Regenerate: make constraints"; .cache/constraints-venv/bin/pip freeze --exclude-editable; } > constraints.txt
+
+bench: venv ## benchmarks (ratios against named baselines, measured in the same run)
+	python tests/bench/bench_model_fetch.py

@@ -109,18 +109,22 @@ class SparkflowsClient(object):
 
     # -- transport -----------------------------------------------------------------------
 
-    def _send(self, method, path, body=None, headers=None):
-        """One HTTP exchange with bounded retries; returns (status, content type, bytes)."""
+    def _open(self, method, path, body=None, headers=None):
+        """Open one HTTP exchange with bounded retries (connection errors, 5xx).
+
+        Returns (status, response headers, response); an error answer comes back read, as
+        (status, headers, bytes), and a success answer unread, for the caller to stream.
+        """
         url = self.base_url + path
         attempt = 0
         while True:
             try:
                 response = self._request.open(method, url, data=body, headers=headers or {})
-                return response.getcode(), response.headers.get('Content-Type', ''), response.read()
+                return response.getcode(), response.headers, response
             except HTTPError as e:
                 content = e.read() if hasattr(e, 'read') else b''
                 if e.code < 500 or attempt >= self.retries:
-                    return e.code, e.headers.get('Content-Type', '') if e.headers else '', content
+                    return e.code, e.headers or {}, content
             except (URLError, ssl.SSLError, OSError) as e:
                 reason = getattr(e, 'reason', e)
                 if isinstance(reason, ssl.SSLCertVerificationError) or isinstance(e, ssl.SSLCertVerificationError):
@@ -132,6 +136,12 @@ class SparkflowsClient(object):
                                           % (method, url, to_text(reason), attempt + 1))
             attempt += 1
             self._sleep(min(self.backoff * (2 ** (attempt - 1)), 10.0))
+
+    def _send(self, method, path, body=None, headers=None):
+        """One HTTP exchange with bounded retries; returns (status, content type, bytes)."""
+        status, response_headers, response = self._open(method, path, body, headers)
+        content = response if isinstance(response, bytes) else response.read()
+        return status, response_headers.get('Content-Type', ''), content
 
     def _auth_headers(self):
         if self.token:
@@ -232,6 +242,33 @@ class SparkflowsClient(object):
     def save_configurations(self, values):
         """Save {name: value} (only those names: the others stay as they are)."""
         return self.call('POST', PATHS['configurations'], configurations_from_dict(values), expect='any')
+
+    def open_download(self, model_id, file_type, headers=None, method='GET'):
+        """Open a model download (GET, or HEAD to ask without the body).
+
+        Returns (status, headers, response) for 200, 206 and 304 with the body unread; any
+        other answer raises SparkflowsError.
+        """
+        path = PATHS['output_model_download'].format(model_id=quote(str(model_id), safe=''),
+                                                     file_type=quote(file_type, safe=''))
+        request_headers = self._auth_headers()
+        request_headers.update(headers or {})
+        status, response_headers, response = self._open(method, path, headers=request_headers)
+        if status not in (200, 206, 304):
+            content = response if isinstance(response, bytes) else response.read()
+            raise SparkflowsError(self._error_message(method, path, status, response_headers.get('Content-Type', ''),
+                                                      content))
+        ctype = response_headers.get('Content-Type', '')
+        if 'html' in ctype.lower():
+            raise SparkflowsError('%s %s: HTTP %d but the answer is an HTML page (Content-Type %s), not a model file'
+                                  % (method, self.base_url + path, status, ctype))
+        return status, response_headers, response
+
+    def output_models(self):
+        return self.call('GET', PATHS['output_models'])
+
+    def output_model_by_uuid(self, uuid):
+        return self.call('GET', PATHS['output_model_by_uuid'].format(uuid=quote(uuid, safe='')))
 
     def workflow_by_name(self, name):
         return self.call('GET', PATHS['workflow_by_name'].format(name=quote(name, safe='')))

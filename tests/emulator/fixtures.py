@@ -1,6 +1,7 @@
 """pytest fixtures that run the Sparkflows emulator as a real HTTP(S) server on loopback."""
 
 import json
+import os
 import pathlib
 import select
 import subprocess
@@ -20,6 +21,7 @@ class Emulator(object):
         self.process = process
         self.url = url
         self.state_file = state_file
+        self.models_dir = state_file.parent / "models"
 
     def control(self, path, payload=None, context=None):
         data = None if payload is None else json.dumps(payload).encode()
@@ -35,8 +37,12 @@ class Emulator(object):
 
 
 def start_emulator(state_file, *extra, port=0):
+    """Start the emulator; its model files are served from state_file's folder /models."""
+    models_dir = state_file.parent / "models"
+    models_dir.mkdir(exist_ok=True)
     process = subprocess.Popen(
-        [sys.executable, str(EMULATOR), "--port", str(port), "--state-file", str(state_file), *extra],
+        [sys.executable, str(EMULATOR), "--port", str(port), "--state-file", str(state_file),
+         "--models-dir", str(models_dir), *extra],
         stdout=subprocess.PIPE, text=True,
     )
     # "READY <port>" is printed once it listens; wait for it, bounded.
@@ -117,3 +123,18 @@ def seed_configurations(server, values, token=ADMIN_TOKEN):
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
     server.control("reset", {})
+
+
+def make_model_zip(path, extra=None, payload_bytes=0):
+    """A Sparkflows-style imported model bundle: model_bundle/{artifacts, code, requirements.txt}.
+    extra: {entry name: bytes} added as they are (path traversal cases); payload_bytes adds an
+    incompressible artifact of that size."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("model_bundle/requirements.txt", "scikit-learn\n")
+        archive.writestr("model_bundle/code/score.py", "def score(rows):\n    return [0 for _ in rows]\n")
+        archive.writestr("model_bundle/artifacts/model.pkl", os.urandom(payload_bytes or 1024))
+        for name, data in (extra or {}).items():
+            archive.writestr(name, data)
+    return path

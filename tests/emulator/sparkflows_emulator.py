@@ -6,17 +6,26 @@ token-header and session-cookie authentication. The collection never imports it.
 
 Test controls live under /_emulator/ (no authentication):
   GET  /_emulator/requests   the requests seen so far: [{method, path, status}]
-  POST /_emulator/faults     {"html": bool, "fail_next": [status, ...]} to inject faults
+  POST /_emulator/faults     inject faults: {"html": bool (every API answer is a login page),
+                             "fail_next": [status, ...], "html_download": bool,
+                             "drop_after": bytes (next download body is cut there),
+                             "no_ranges": bool (downloads ignore Range)}
   POST /_emulator/reset      forget requests and faults
 
-Run: python3 sparkflows_emulator.py --port PORT [--state-file FILE] [--tls-cert C --tls-key K]
+Model files are served from --models-dir: DIR/<model id>.<fileType>, with ETag, HEAD,
+If-None-Match and Range; DIR/models.json, when present, replaces the model list.
+
+Run: python3 sparkflows_emulator.py --port PORT [--state-file FILE] [--models-dir DIR]
+     [--tls-cert C --tls-key K]
 It prints "READY <port>" once it listens. Configurations persist in --state-file as JSON.
 """
 
 import argparse
 import json
 import os
+import re
 import secrets
+import socket
 import ssl
 import sys
 import threading
@@ -42,23 +51,34 @@ MODELS = [
     {"id": 102, "uuid": "5b0c3c0e-6f7a-4c3e-9a51-1f7f3a1d0102", "name": "churn-model", "version": 2,
      "stage": "Staging", "modelType": "sklearn"},
 ]
+NO_FAULTS = {"html": False, "fail_next": [], "html_download": False, "drop_after": None, "no_ranges": False}
+DOWNLOAD = re.compile(r"^/api/v1/mlmodel/outputModel/(?P<id>[^/]+)/download/(?P<file_type>[^/]+)$")
+CHUNK = 1 << 20
 INVALID_TOKEN = {"error": "invalid_token", "error_description": "Invalid access token"}
 
 
 class State(object):
-    def __init__(self, state_file, release):
+    def __init__(self, state_file, release, models_dir=None):
         self.lock = threading.RLock()
+        self.models_dir = models_dir
         self.state_file = state_file
         self.release = release
         self.sessions = {}
         self.executions = {}
         self.next_execution = 160
         self.requests = []
-        self.faults = {"html": False, "fail_next": []}
+        self.faults = dict(NO_FAULTS)
         self.configurations = {}
         if state_file and os.path.exists(state_file):
             with open(state_file) as f:
                 self.configurations = {item["name"]: item["value"] for item in json.load(f)}
+
+    def models(self):
+        listing = os.path.join(self.models_dir or "", "models.json")
+        if self.models_dir and os.path.exists(listing):
+            with open(listing) as f:
+                return json.load(f)
+        return MODELS
 
     def save(self):
         if not self.state_file:
@@ -147,7 +167,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 - BaseHTTPRequestHandler's naming
         self._dispatch()
 
-    do_POST = do_DELETE = do_PUT = do_GET
+    do_POST = do_DELETE = do_PUT = do_HEAD = do_GET
 
     # -- endpoints -----------------------------------------------------------------------
 
@@ -163,7 +183,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/reset" and self.command == "POST":
             with self.state.lock:
                 self.state.requests = []
-                self.state.faults = {"html": False, "fail_next": []}
+                self.state.faults = dict(NO_FAULTS)
             return self._send(200, {})
         return self._send(404, {"error": "not_found"})
 
@@ -206,14 +226,68 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET" and path.startswith("/api/v1/workflow-executions/") and path.endswith("/status"):
             return self._execution_status(path.split("/")[4])
         if method == "GET" and path == "/api/v1/mlmodel/OutputModels":
-            return self._send(200, MODELS)
+            return self._send(200, self.state.models())
+        download = DOWNLOAD.match(path)
+        if download and method in ("GET", "HEAD"):
+            return self._download(download.group("id"), download.group("file_type"))
         if method == "GET" and path.startswith("/api/v1/mlmodel/outputModelByModelUuid/"):
             uuid = path.rsplit("/", 1)[1]
-            for model in MODELS:
+            for model in self.state.models():
                 if model["uuid"] == uuid:
                     return self._send(200, model)
             return self._send(404, {"error": "not_found", "message": "No model with uuid %s" % uuid})
         return self._send(404, {"error": "not_found", "message": "%s %s" % (method, path)})
+
+    def _download(self, model_id, file_type):
+        """The model file, streamed from disk, with ETag, If-None-Match, Range and faults."""
+        ids = set(str(model["id"]) for model in self.state.models())
+        path = os.path.join(self.state.models_dir or "", "%s.%s" % (model_id, file_type))
+        if model_id not in ids or not self.state.models_dir or not os.path.isfile(path):
+            return self._send(404, {"error": "not_found", "message": "No %s file for model %s" % (file_type, model_id)})
+        with self.state.lock:
+            faults = dict(self.state.faults)
+            self.state.faults["drop_after"] = None  # one cut per injection
+        if faults["html_download"]:
+            return self._send(200, b"<html><body>Error 500: model store unavailable</body></html>", "text/html")
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            etag = '"%x-%x"' % (st.st_size, st.st_mtime_ns)
+            start, status = 0, 200
+            if self.headers.get("If-None-Match") == etag:
+                self._log_request(304)
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return None
+            ranged = re.match(r"^bytes=(\d+)-$", self.headers.get("Range") or "")
+            if ranged and not faults["no_ranges"] and self.headers.get("If-Range", etag) == etag:
+                start, status = int(ranged.group(1)), 206
+                if start >= st.st_size:
+                    return self._send(416, {"error": "range_not_satisfiable"},
+                                      headers={"Content-Range": "bytes */%d" % st.st_size})
+            length = st.st_size - start
+            self._log_request(status)
+            self.send_response(status)
+            self.send_header("Content-Type", "application/zip" if file_type == "zip" else "application/octet-stream")
+            self.send_header("Content-Length", str(length))
+            self.send_header("ETag", etag)
+            if not faults["no_ranges"]:
+                self.send_header("Accept-Ranges", "bytes")
+            if status == 206:
+                self.send_header("Content-Range", "bytes %d-%d/%d" % (start, st.st_size - 1, st.st_size))
+            self.send_header("Content-Disposition", 'attachment; filename="model-%s.%s"' % (model_id, file_type))
+            self.end_headers()
+            if self.command == "HEAD":
+                return None
+            send = length if faults["drop_after"] is None else min(length, faults["drop_after"])
+            self.wfile.flush()
+            if send:
+                self.connection.sendfile(f, start, send)
+            if send < length:
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+        return None
 
     def _save_configurations(self):
         try:
@@ -253,6 +327,7 @@ def main(argv=None):
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--state-file")
+    parser.add_argument("--models-dir")
     parser.add_argument("--release", default=RELEASE)
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
@@ -260,7 +335,7 @@ def main(argv=None):
 
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
-    server.state = State(args.state_file, args.release)
+    server.state = State(args.state_file, args.release, args.models_dir)
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)

@@ -1,0 +1,383 @@
+# Copyright (c) sparkflows.mlops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Logic of the sparkflows_model_fetch module: stream a model from the Sparkflows model
+repository to disk, verified and atomically renamed, resumable, and skipped when unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import stat
+import tempfile
+import time
+import zipfile
+from http.client import HTTPException
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
+    CONNECTION_ARGSPEC,
+    CONNECTION_MUTUALLY_EXCLUSIVE,
+    CONNECTION_REQUIRED_ONE_OF,
+    CONNECTION_REQUIRED_TOGETHER,
+    SparkflowsClient,
+    SparkflowsError,
+    connection_params,
+)
+
+CHUNK = 1 << 20
+METADATA_SUFFIX = '.sparkflows.json'
+# Errors of the connection while the body streams in; the download resumes after them.
+NETWORK_ERRORS = (HTTPException, ConnectionError, socket.timeout, TimeoutError)
+
+ARGUMENT_SPEC = dict(
+    CONNECTION_ARGSPEC,
+    model_id=dict(type='str'),
+    model_uuid=dict(type='str'),
+    model_name=dict(type='str'),
+    stage=dict(type='str'),
+    file_type=dict(type='str', default='zip'),
+    dest=dict(type='path', required=True),
+    unpack_to=dict(type='path'),
+    checksum=dict(type='str'),
+    verify=dict(type='str', default='quick', choices=['quick', 'sha256']),
+    force=dict(type='bool', default=False),
+    download_retries=dict(type='int', default=3),
+)
+
+
+class FetchError(Exception):
+    pass
+
+
+def metadata_path(dest):
+    return dest + METADATA_SUFFIX
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(CHUNK), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def normalize_checksum(value):
+    if value is None:
+        return None
+    algorithm, sep, digest = value.partition(':')
+    if not sep:
+        algorithm, digest = 'sha256', value
+    digest = digest.strip().lower()
+    if algorithm.lower() != 'sha256' or len(digest) != 64 or any(c not in '0123456789abcdef' for c in digest):
+        raise FetchError('checksum must be a sha256 hex digest (optionally prefixed sha256:), got %r' % value)
+    return digest
+
+
+def resolve_model(client, params):
+    """The model's metadata, by id, uuid, or name (latest version, optionally of one stage)."""
+    if params['model_uuid']:
+        return client.output_model_by_uuid(params['model_uuid'])
+    models = client.output_models() or []
+    if params['model_id']:
+        found = [m for m in models if str(m.get('id')) == str(params['model_id'])]
+        if not found:
+            raise FetchError('No model with id %s in the Sparkflows model repository' % params['model_id'])
+        return found[0]
+    found = [m for m in models if m.get('name') == params['model_name']
+             and (params['stage'] is None or m.get('stage') == params['stage'])]
+    if not found:
+        raise FetchError('No model named %s%s in the Sparkflows model repository' % (
+            params['model_name'], '' if params['stage'] is None else ' in stage %s' % params['stage']))
+    return max(found, key=lambda m: (m.get('version') or 0, m.get('id') or 0))
+
+
+def read_recorded(dest):
+    try:
+        with open(metadata_path(dest)) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def local_copy_is_current(recorded, model, params, checksum):
+    """Whether the file at dest is the one recorded for this model, without reading it
+    (verify=quick: size and mtime) or by hashing it (verify=sha256)."""
+    if not recorded:
+        return False
+    same_model = all(recorded.get(key) == model.get(key) for key in ('id', 'uuid', 'version')) \
+        and recorded.get('file_type') == params['file_type']
+    if not same_model or (checksum and recorded.get('sha256') != checksum):
+        return False
+    try:
+        st = os.stat(params['dest'])
+    except OSError:
+        return False
+    if st.st_size != recorded.get('size') or st.st_mtime_ns != recorded.get('mtime_ns'):
+        return False
+    if params['verify'] == 'sha256' and sha256_of(params['dest']) != recorded.get('sha256'):
+        return False
+    if params['unpack_to'] and (recorded.get('unpacked_to') != params['unpack_to']
+                                or not os.path.isdir(params['unpack_to'])):
+        return False
+    return True
+
+
+class Download(object):
+    """Streams one model body into a temporary file beside dest, resuming after a cut."""
+
+    def __init__(self, client, model_id, file_type, retries, sleep=time.sleep):
+        self.client = client
+        self.model_id = model_id
+        self.file_type = file_type
+        self.retries = retries
+        self.sleep = sleep
+        self.transferred = 0
+        self.etag = None
+        self.total = None
+
+    def not_modified(self, etag, method='GET'):
+        """Conditional request: True on 304 (nothing transferred); else the open answer."""
+        status, headers, response = self.client.open_download(
+            self.model_id, self.file_type, {'If-None-Match': etag}, method=method)
+        if status == 304:
+            return True, None
+        return False, (status, headers, response)
+
+    def into(self, fileobj, opened=None):
+        """Write the whole body to fileobj; returns its sha256 hex digest."""
+        digest = hashlib.sha256()
+        offset = 0
+        failures = 0
+        while True:
+            if opened is None:
+                headers = {}
+                if offset:
+                    headers = {'Range': 'bytes=%d-' % offset, 'If-Range': self.etag or ''}
+                opened = self.client.open_download(self.model_id, self.file_type, headers)
+            status, headers, response = opened
+            opened = None
+            if status == 206 and offset:
+                first = int(headers.get('Content-Range', 'bytes 0-').split()[1].split('-')[0])
+                if first != offset:
+                    raise FetchError('the server resumed at byte %d, not %d' % (first, offset))
+            elif offset:
+                # The server sent the whole body again (no ranges, or the model changed).
+                fileobj.seek(0)
+                fileobj.truncate()
+                digest, offset = hashlib.sha256(), 0
+            self.etag = headers.get('ETag') or self.etag
+            length = headers.get('Content-Length')
+            self.total = offset + int(length) if length is not None else None
+            try:
+                received = self._copy(response, fileobj, digest)
+            except NETWORK_ERRORS as e:
+                received, cut = e.received, e
+            else:
+                cut = None
+            finally:
+                response.close()
+            offset += received
+            self.transferred += received
+            if cut is None and self.total is not None and offset != self.total:
+                cut = 'the body ended at byte %d of %d' % (offset, self.total)
+            if cut is None:
+                return digest.hexdigest()
+            failures += 1
+            if failures > self.retries:
+                raise FetchError('download of model %s cut %d times, giving up (last: %s)'
+                                 % (self.model_id, failures, cut))
+            self.sleep(min(0.5 * failures, 5.0))
+
+    @staticmethod
+    def _copy(response, fileobj, digest):
+        """Stream the body into fileobj through one reused buffer (constant memory).
+
+        Returns the bytes received; a network error carries them as .received.
+        """
+        view = memoryview(bytearray(CHUNK))
+        received = 0
+        try:
+            while True:
+                count = response.readinto(view)
+                if not count:
+                    return received
+                digest.update(view[:count])
+                fileobj.write(view[:count])
+                received += count
+        except NETWORK_ERRORS as e:
+            e.received = received
+            raise
+
+
+def safe_members(archive):
+    """Refuse, before extracting anything, entries that would land outside the directory."""
+    for info in archive.infolist():
+        name = info.filename
+        parts = name.replace('\\', '/').split('/')
+        if name.startswith(('/', '\\')) or '..' in parts or (len(name) > 1 and name[1] == ':'):
+            raise FetchError('refusing to unpack: entry %r would land outside the directory' % name)
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise FetchError('refusing to unpack: entry %r is a symbolic link' % name)
+    return archive.infolist()
+
+
+def unpack(zip_path, target):
+    """Extract into a fresh directory beside target, then swap it in."""
+    parent = os.path.dirname(target) or '.'
+    staging = tempfile.mkdtemp(prefix='.%s.' % os.path.basename(target), suffix='.unpack', dir=parent)
+    try:
+        with zipfile.ZipFile(zip_path) as archive:
+            members = safe_members(archive)
+            archive.extractall(staging, members)
+        old = None
+        if os.path.lexists(target):
+            old = tempfile.mkdtemp(prefix='.%s.' % os.path.basename(target), suffix='.old', dir=parent)
+            os.rmdir(old)
+            os.rename(target, old)
+        os.rename(staging, target)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def write_json_atomically(path, data):
+    directory = os.path.dirname(path) or '.'
+    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(fd, 'w') as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def fsync_directory(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fetch(client, params, model, checksum, opened=None):
+    """Download to a temp file beside dest, verify, fsync, rename over dest; returns metadata."""
+    dest = params['dest']
+    directory = os.path.dirname(dest) or '.'
+    if not os.path.isdir(directory):
+        raise FetchError('the directory of dest does not exist: %s' % directory)
+    started = time.monotonic()
+    download = Download(client, model['id'], params['file_type'], params['download_retries'])
+    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(dest), suffix='.part', dir=directory)
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            sha256 = download.into(f, opened)
+            f.flush()
+            os.fsync(f.fileno())
+        if checksum and sha256 != checksum:
+            raise FetchError('checksum mismatch for model %s: expected sha256 %s, got %s; %s left as it was'
+                             % (model['id'], checksum, sha256, dest))
+        if (params['file_type'] == 'zip' or params['unpack_to']) and not zipfile.is_zipfile(tmp):
+            raise FetchError('model %s downloaded but it is not a zip archive; %s left as it was' % (model['id'], dest))
+        if params['unpack_to']:
+            unpack(tmp, params['unpack_to'])
+        os.chmod(tmp, 0o644 & ~current_umask())
+        os.replace(tmp, dest)
+        fsync_directory(directory)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    st = os.stat(dest)
+    return dict(
+        id=model.get('id'), uuid=model.get('uuid'), name=model.get('name'), version=model.get('version'),
+        stage=model.get('stage'), file_type=params['file_type'], sha256=sha256, size=st.st_size,
+        mtime_ns=st.st_mtime_ns, etag=download.etag, unpacked_to=params['unpack_to'],
+    ), download.transferred, time.monotonic() - started
+
+
+def current_umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def run_module():
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC,
+        supports_check_mode=True,
+        add_file_common_args=True,
+        mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE + [('model_id', 'model_uuid', 'model_name')],
+        required_together=CONNECTION_REQUIRED_TOGETHER,
+        required_one_of=CONNECTION_REQUIRED_ONE_OF + [('model_id', 'model_uuid', 'model_name')],
+    )
+    params = module.params
+    if params['download_retries'] < 0:
+        module.fail_json(msg='download_retries must be 0 or more')
+    if params['stage'] and not params['model_name']:
+        module.fail_json(msg='stage selects among the versions of model_name; set model_name')
+    dest = params['dest']
+    if os.path.isdir(dest):
+        module.fail_json(msg='dest must be a file path, %s is a directory' % dest)
+
+    recorded = read_recorded(dest)
+    result = dict(changed=False, path=dest, bytes_transferred=0, seconds=0.0, unpacked_to=params['unpack_to'])
+    try:
+        checksum = normalize_checksum(params['checksum'])
+        client = SparkflowsClient(**connection_params(params))
+        model = resolve_model(client, params)
+        current = not params['force'] and local_copy_is_current(recorded, model, params, checksum)
+        opened = None
+        if current and recorded.get('etag'):
+            # The model file itself may have changed on the server without a new version:
+            # ask with If-None-Match (HEAD in check mode), 0 body bytes when unchanged.
+            download = Download(client, model['id'], params['file_type'], params['download_retries'])
+            unchanged, opened = download.not_modified(recorded['etag'], 'HEAD' if module.check_mode else 'GET')
+            if not unchanged:
+                current = False
+                if module.check_mode:
+                    opened[2].close()
+                    opened = None
+        if current:
+            metadata = recorded
+        elif module.check_mode:
+            metadata = None
+        else:
+            metadata, transferred, seconds = fetch(client, params, model, checksum, opened)
+            write_json_atomically(metadata_path(dest), metadata)
+            result.update(bytes_transferred=transferred, seconds=round(seconds, 3))
+        result['changed'] = not current
+    except (SparkflowsError, FetchError) as e:
+        module.fail_json(msg=str(e), **result)
+    except OSError as e:
+        module.fail_json(msg='cannot write the model to %s: %s; nothing partial left, previous file kept'
+                         % (dest, e.strerror or e), **result)
+
+    before = model_summary(recorded)
+    after = model_summary(metadata) if metadata else dict(model_summary(model), sha256='(known once fetched)')
+    if not module.check_mode or current:
+        for path in (dest, metadata_path(dest)):
+            file_args = module.load_file_common_arguments(params, path=path)
+            result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
+    result.update(model_id=model.get('id'), model_uuid=model.get('uuid'), model_name=model.get('name'),
+                  version=model.get('version'), size=(metadata or {}).get('size'),
+                  sha256=(metadata or {}).get('sha256'))
+    if module._diff:
+        result['diff'] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+def model_summary(data):
+    if not data:
+        return {}
+    return dict((key, data.get(key)) for key in ('id', 'uuid', 'version', 'sha256', 'size'))
