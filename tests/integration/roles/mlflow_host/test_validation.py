@@ -1,0 +1,129 @@
+"""mlflow_host refuses bad input before installing anything, each with one clear message.
+
+Only the role's validation runs (--tags mlflow_host_validate, in --check mode as a safety net),
+against this machine, so a missed refusal could not install anything here either.
+"""
+
+import socket
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+import pathlib
+
+from utils.playbook import REPO_ROOT, run_playbook
+
+REPO_ROOT_PATH = pathlib.Path(REPO_ROOT)
+
+GOOD = {"mlflow_host_admin_password": "Adm1n-Passw0rd", "mlflow_host_python": sys.executable}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def validate(tmp_path, **role_vars):
+    task = {"name": "Apply mlflow_host", "ansible.builtin.include_role": {"name": "sparkflows.mlops.mlflow_host"},
+            "vars": dict(GOOD, **dict({"mlflow_host_tracking_port": free_port()}, **role_vars)),
+            "tags": ["mlflow_host_validate"]}
+    return run_playbook(tmp_path, [task], args=["--check", "--tags", "mlflow_host_validate"])
+
+
+def failure(run):
+    assert run.rc != 0, run.stdout
+    failed = [result for result in run.results if result.get("failed")]
+    result = failed[-1]  # the one that stopped the play (a rescued one may precede it)
+    if "results" in result:  # a loop: the message of the item that failed
+        result = [item for item in result["results"] if item.get("failed")][0]
+    return " ".join(result["msg"].split())
+
+
+def test_valid_input_passes_validation(tmp_path):
+    run = validate(tmp_path)
+    assert run.rc == 0, run.stdout
+
+
+def test_unknown_profile(tmp_path):
+    assert failure(validate(tmp_path, mlflow_host_profile="sparkflows-9x")) == (
+        "mlflow_host_profile 'sparkflows-9x' is unknown; known profiles: current, sparkflows-3x.")
+
+
+def test_model_port_range_overlapping_the_tracking_port(tmp_path):
+    message = failure(validate(tmp_path, mlflow_host_tracking_port=5050))
+    assert message == "The served-model port range 5001-5099 overlaps the tracking port 5050 (or is empty)."
+
+
+def test_missing_admin_password_with_auth_on(tmp_path):
+    message = failure(validate(tmp_path, mlflow_host_admin_password=""))
+    assert message.startswith("mlflow_host_admin_password is empty but mlflow_host_auth_enabled is true")
+
+
+def test_unreachable_postgresql(tmp_path):
+    port = free_port()
+    message = failure(validate(tmp_path, mlflow_host_backend_store_uri="postgresql://mlflow:pw@127.0.0.1:%d/mlflow" % port))
+    assert message == "The PostgreSQL backend store at 127.0.0.1:%d does not answer from localhost; nothing was installed." % port
+    assert "pw@" not in message
+
+
+def test_sparkflows_3x_profile_is_refused_on_this_python(tmp_path):
+    version = "%d.%d" % sys.version_info[:2]
+    message = failure(validate(tmp_path, mlflow_host_profile="sparkflows-3x", mlflow_host_auth_enabled=False))
+    assert message.startswith(
+        "Package profile 'sparkflows-3x' needs Python 3.7 to 3.7, but %s on localhost is Python %s."
+        % (sys.executable, version))
+
+
+def test_basic_auth_on_a_profile_without_it(tmp_path):
+    message = failure(validate(tmp_path, mlflow_host_profile="sparkflows-3x"))
+    assert message.startswith("Package profile 'sparkflows-3x' has no MLflow basic-auth app")
+
+
+def test_served_models_need_distinct_ports_in_range(tmp_path):
+    models = [{"name": "a", "model_uri": "models:/a/1", "port": 5001},
+              {"name": "b", "model_uri": "models:/b/1", "port": 5001}]
+    assert failure(validate(tmp_path, mlflow_host_served_models=models)).startswith("Served model a: needs")
+
+
+def test_port_held_by_another_service(tmp_path):
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        message = failure(validate(tmp_path, mlflow_host_tracking_port=port, mlflow_host_model_port_first=port + 1,
+                                   mlflow_host_model_port_last=port + 10))
+    assert message.startswith("Port %d on localhost is taken by another service" % port)
+    assert message.endswith("not by mlflow-tracking.service: free it or choose another port.")
+
+
+def test_sparkflows_3x_pins_resolve_for_python_3_7(tmp_path):
+    """Every pin exists for Python 3.7 (its Requires-Python admits 3.7), and the pins that ship
+    wheels resolve together with their dependencies for CPython 3.7 on manylinux."""
+    defaults = yaml.safe_load((REPO_ROOT_PATH / "roles/mlflow_host/defaults/main.yml").read_text())
+    pins = defaults["mlflow_host_profiles"]["sparkflows-3x"]["packages"]
+    for pin in pins:
+        name, version = pin.split("==")
+        listing = subprocess.run([sys.executable, "-m", "pip", "index", "versions", name, "--python-version", "3.7"],
+                                 capture_output=True, text=True, timeout=300, check=False).stdout
+        available = listing.split("Available versions:")[1].split("\n")[0] if "Available versions:" in listing else ""
+        assert version in [v.strip() for v in available.split(",")], "%s has no release %s for Python 3.7" % (name, version)
+    sdist_only = ("h2o-pysparkling-3.2", "pyspark")  # published as source only: no wheel to resolve
+    wheels = [pin for pin in pins if pin.split("==")[0] not in sdist_only]
+    resolved = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "-d", str(tmp_path / "py37"), "--python-version", "3.7",
+         "--implementation", "cp", "--abi", "cp37m", "--abi", "none", "--abi", "abi3",
+         "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_17_x86_64", "--platform", "any",
+         "--only-binary=:all:", *wheels],
+        capture_output=True, text=True, timeout=600, check=False)
+    assert resolved.returncode == 0, resolved.stderr[-2000:]
+    assert any(p.name.startswith("mlflow-1.30.1") for p in (tmp_path / "py37").iterdir())
+
+
+def test_the_guides_unresolvable_pin_is_documented():
+    with pytest.raises(subprocess.CalledProcessError):
+        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", "/tmp/sfmlops-never",
+                        "--python-version", "3.7", "--only-binary=:all:", "h2o-pysparkling-3.2==3.36.1.2.post"],
+                       capture_output=True, timeout=300, check=True)
