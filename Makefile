@@ -34,12 +34,16 @@ images: engine ## build the lab images (debootstrap, cached)
 lab-up: venv images ## start the lab hosts only
 	tests/lab/lab.sh up
 
-lab: lab-up ## bring up the lab and run the site playbook on it
+lab: lab-up ## bring up the lab and run playbooks/site.yml on it
 	ansible-playbook -i inventories/lab playbooks/site.yml
 	@tests/lab/lab.sh status
-	@echo "Lab ready. Reach it:  . $(VENV)/bin/activate && ansible -i inventories/lab all -m ping"
-	@echo "SSH to a host:        ssh -i .lab/id_ed25519 -o UserKnownHostsFile=.lab/known_hosts -p 22220 root@127.0.0.1"
-	@echo "Stop it:              make lab-down"
+	@echo
+	@echo "Lab ready."
+	@echo "  Ansible:    . $(VENV)/bin/activate && ansible -i inventories/lab all -m ping"
+	@echo "  SSH:        ssh -i .lab/id_ed25519 -o UserKnownHostsFile=.lab/known_hosts -p 22220 root@127.0.0.1"
+	@echo "  MLflow:     curl -s -u \"admin:\$$(cat .lab/mlflow-admin-password)\" 'http://127.0.0.1:15000/api/2.0/mlflow/experiments/search?max_results=5'"
+	@echo "  Sparkflows: curl -s -H 'token: admin-token' http://127.0.0.1:18080/api/v1/configurations  (the emulator, a stand-in)"
+	@echo "  Stop it:    make lab-down"
 
 lab-down: ## remove the lab hosts
 	tests/lab/lab.sh down

@@ -41,7 +41,7 @@ ARGUMENT_SPEC = dict(
     tracking_url=dict(type='str'),
     username=dict(type='str'),
     password=dict(type='str', no_log=True),
-    update_password=dict(type='str', default='always', choices=['always', 'on_create']),
+    update_password=dict(type='str', default='always', choices=['always', 'on_create'], no_log=False),
     deploy_mode=dict(type='str', choices=list(DEPLOY_MODES)),
     fire_mlops_host=dict(type='str'),
     fire_mlops_port=dict(type='int'),

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # The lab: systemd + sshd hosts in containers, reachable by Ansible over SSH on loopback.
-#   lab.sh up      start (or keep) the lab hosts; write the SSH key and known_hosts under .lab/
-#   lab.sh down    remove every lab container, the lab network and .lab/
+#   lab.sh up      start (or keep) the lab hosts and the Sparkflows emulator; write the SSH key,
+#                  known_hosts and a generated MLflow admin password under .lab/
+#   lab.sh down    remove every lab container, the lab network, the emulator and .lab/
 #   lab.sh status  list the lab hosts
 # Host keys are generated per container at first boot and recorded in .lab/known_hosts, so
 # Ansible keeps host key checking on.
 set -euo pipefail
 
+# Sparkflows is proprietary: the lab's Sparkflows is the test emulator (tests/emulator/),
+# clearly a stand-in, listening on loopback.
 # Overridable so tests can run a lab of their own beside a user's:
 #   SFMLOPS_LAB_NAME (container/network prefix), SFMLOPS_LAB_STATE (key and known_hosts dir),
-#   SFMLOPS_LAB_SSH_PORT (first loopback SSH port), SFMLOPS_LAB_SUITE (bookworm, trixie).
+#   SFMLOPS_LAB_SSH_PORT (first loopback SSH port), SFMLOPS_LAB_SUITE (bookworm, trixie),
+#   SFMLOPS_LAB_MLFLOW_PORT (loopback port of mlflow1's tracking server),
+#   SFMLOPS_LAB_SPARKFLOWS_PORT (loopback port of the Sparkflows emulator).
 root=$(cd "$(dirname "$0")/../.." && pwd)
 lab=${SFMLOPS_LAB_NAME:-sfmlops-lab}
 state=${SFMLOPS_LAB_STATE:-$root/.lab}
@@ -18,6 +23,8 @@ image="sfmlops/lab-host:$suite"
 network=$lab
 label="sfmlops.lab=$lab"
 ssh_base=${SFMLOPS_LAB_SSH_PORT:-22220}
+mlflow_port=${SFMLOPS_LAB_MLFLOW_PORT:-15000}
+sparkflows_port=${SFMLOPS_LAB_SPARKFLOWS_PORT:-18080}
 # name:offset — the offset picks the loopback SSH port (ssh_base + offset).
 hosts=(mlflow1:0 scorer1:1 scorer2:2)
 
@@ -30,12 +37,15 @@ run_host() {
         return
     fi
     docker rm -f "$container" >/dev/null 2>&1 || true
+    local publish=(-p "127.0.0.1:$port:22")
+    # The MLflow host's tracking server, reachable from the machine running the lab.
+    [ "$1" != mlflow1 ] || publish+=(-p "127.0.0.1:$mlflow_port:5000")
     # systemd without --privileged (it fails on this engine): SYS_ADMIN, host cgroup
     # namespace, cgroupfs mounted rw, tmpfs /run.
     docker run -d --name "$container" --hostname "$name" --network "$network" \
         --label "$label" --cap-add SYS_ADMIN --cgroupns=host \
         -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
-        -p "127.0.0.1:$port:22" "$image" >/dev/null
+        "${publish[@]}" "$image" >/dev/null
     log "$container started (ssh 127.0.0.1:$port)"
 }
 
@@ -74,11 +84,38 @@ up() {
         echo "[127.0.0.1]:$port $key" >>"$state/known_hosts.new"
     done
     mv "$state/known_hosts.new" "$state/known_hosts"
+    [ -f "$state/mlflow-admin-password" ] || (umask 077; head -c 18 /dev/urandom | base64 >"$state/mlflow-admin-password")
+    start_sparkflows
     log "ready: ansible -i inventories/lab all -m ping"
     log "stop:  make lab-down"
 }
 
+start_sparkflows() {
+    local pidfile="$state/sparkflows-emulator.pid"
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+        log "Sparkflows emulator running (http://127.0.0.1:$sparkflows_port)"
+        return
+    fi
+    mkdir -p "$state/sparkflows-models"
+    nohup python3 "$root/tests/emulator/sparkflows_emulator.py" --port "$sparkflows_port" \
+        --state-file "$state/sparkflows-configurations.json" --models-dir "$state/sparkflows-models" \
+        >"$state/sparkflows-emulator.log" 2>&1 &
+    echo $! >"$pidfile"
+    for _ in $(seq 1 50); do
+        if curl -fs --max-time 2 "http://127.0.0.1:$sparkflows_port/healthcheck" >/dev/null; then
+            log "Sparkflows emulator (stand-in for Sparkflows) on http://127.0.0.1:$sparkflows_port"
+            return
+        fi
+        sleep 0.2
+    done
+    echo "ERROR: the Sparkflows emulator did not answer (see $state/sparkflows-emulator.log)" >&2
+    return 1
+}
+
 down() {
+    if [ -f "$state/sparkflows-emulator.pid" ]; then
+        kill "$(cat "$state/sparkflows-emulator.pid")" 2>/dev/null || true
+    fi
     docker ps -aq --filter "label=$label" | xargs -r docker rm -f >/dev/null
     docker network rm "$network" >/dev/null 2>&1 || true
     rm -rf "$state"

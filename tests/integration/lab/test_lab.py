@@ -12,6 +12,7 @@ import pytest
 HOSTS = ("mlflow1", "scorer1", "scorer2")
 # Each suite's lab gets its own names and ports so it never touches a user's `make lab`.
 SSH_PORTS = {"bookworm": 23220, "trixie": 23230}
+HTTP_PORTS = {"bookworm": (25000, 28080), "trixie": (25001, 28081)}  # MLflow, Sparkflows emulator
 
 
 def available_suites():
@@ -40,6 +41,8 @@ def lab(request, repo_root, tmp_path_factory):
         SFMLOPS_LAB_STATE=str(state),
         SFMLOPS_LAB_SSH_PORT=str(SSH_PORTS[suite]),
         SFMLOPS_LAB_SUITE=suite,
+        SFMLOPS_LAB_MLFLOW_PORT=str(HTTP_PORTS[suite][0]),
+        SFMLOPS_LAB_SPARKFLOWS_PORT=str(HTTP_PORTS[suite][1]),
     )
 
     def lab_sh(command):
@@ -53,8 +56,10 @@ def lab(request, repo_root, tmp_path_factory):
     assert up.returncode == 0, up.stderr
     ports = {host: SSH_PORTS[suite] + offset for offset, host in enumerate(HOSTS)}
     inventory = state.parent / "hosts.json"
+    # Every lab host as a scorer: site.yml's preflight applies to them, and no MLflow is
+    # installed (the mlflow_host Molecule scenario covers that).
     inventory.write_text(json.dumps({"all": {
-        "hosts": {host: {"ansible_port": port} for host, port in ports.items()},
+        "children": {"scorers": {"hosts": {host: {"ansible_port": port} for host, port in ports.items()}}},
         "vars": {
             "ansible_host": "127.0.0.1",
             "ansible_user": "root",
@@ -63,7 +68,8 @@ def lab(request, repo_root, tmp_path_factory):
             "ansible_ssh_common_args": "-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes" % (state / "known_hosts"),
         },
     }}))
-    return {"name": name, "state": state, "ports": ports, "inventory": inventory, "lab_sh": lab_sh, "env": env}
+    return {"name": name, "state": state, "ports": ports, "inventory": inventory, "lab_sh": lab_sh, "env": env,
+            "sparkflows_port": HTTP_PORTS[suite][1]}
 
 
 def containers(lab):
@@ -112,7 +118,16 @@ def test_ssh_refuses_a_host_whose_key_does_not_match(lab):
 
 def test_state_files_are_private(lab):
     assert oct(lab["state"].stat().st_mode & 0o777) == "0o700"
-    assert oct((lab["state"] / "id_ed25519").stat().st_mode & 0o777) == "0o600"
+    for secret in ("id_ed25519", "mlflow-admin-password"):
+        assert oct((lab["state"] / secret).stat().st_mode & 0o777) == "0o600", secret
+    assert len((lab["state"] / "mlflow-admin-password").read_text().strip()) >= 20
+
+
+def test_sparkflows_emulator_stands_in_for_sparkflows(lab):
+    import urllib.request
+
+    with urllib.request.urlopen("http://127.0.0.1:%d/healthcheck" % lab["sparkflows_port"], timeout=10) as answer:
+        assert json.loads(answer.read()) == {"status": "UP"}
 
 
 def test_site_playbook_runs_on_the_lab_and_changes_nothing(lab, repo_root):
@@ -140,3 +155,8 @@ def test_down_removes_every_trace(lab):
     assert docker("ps", "-aq", "--filter", "label=sfmlops.lab=%s" % lab["name"]).stdout.strip() == ""
     assert docker("network", "inspect", lab["name"]).returncode != 0
     assert not lab["state"].exists()
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen("http://127.0.0.1:%d/healthcheck" % lab["sparkflows_port"], timeout=5)
