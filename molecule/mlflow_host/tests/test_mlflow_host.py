@@ -89,3 +89,15 @@ def test_tracking_server_comes_back_after_kill(host):
     time.sleep(1)
     assert wait_healthy(host), "mlflow-tracking did not come back within 120 s"
     assert host.check_output("systemctl show -p MainPID --value mlflow-tracking") != before
+
+
+def test_fire_mlops_server_runs_beside_mlflow_on_8086(host):
+    service = host.service("fire-mlops")
+    assert service.is_enabled and service.is_running
+    pid = host.check_output("systemctl show -p MainPID --value fire-mlops")
+    assert host.check_output("ps -o user= -p %s" % pid) == "mlflow"
+    answer = json.loads(host.check_output("curl -s --max-time 10 http://127.0.0.1:8086/"))
+    assert answer["properties"]["http.port"] == "8086"
+    assert answer["properties"]["mlops.models.state.values"] == "Dev,QA,Production"
+    assert answer["tracking_uri"] == TRACKING
+    assert host.file("/opt/fire-mlops/current").is_symlink

@@ -127,3 +127,14 @@ def test_the_guides_unresolvable_pin_is_documented():
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", "/tmp/sfmlops-never",
                         "--python-version", "3.7", "--only-binary=:all:", "h2o-pysparkling-3.2==3.36.1.2.post"],
                        capture_output=True, timeout=300, check=True)
+
+
+@pytest.mark.parametrize("fire", [
+    {"mlflow_host_fire_mlops_exec_start": "bin/server"},
+    {"mlflow_host_fire_mlops_distribution": "fire.tar.gz", "mlflow_host_fire_mlops_exec_start": "bin/server"},
+    {"mlflow_host_fire_mlops_distribution": "/dist/fire.tar.gz", "mlflow_host_fire_mlops_exec_start": "bin/server",
+     "mlflow_host_fire_mlops_port": 5001},
+])
+def test_fire_mlops_needs_a_distribution_a_command_and_its_own_port(tmp_path, fire):
+    message = failure(validate(tmp_path, mlflow_host_fire_mlops_enabled=True, **fire))
+    assert message.startswith("mlflow_host_fire_mlops_enabled needs mlflow_host_fire_mlops_distribution")
