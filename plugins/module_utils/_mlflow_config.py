@@ -8,15 +8,12 @@ from __future__ import annotations
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
-    CONNECTION_ARGSPEC,
-    CONNECTION_MUTUALLY_EXCLUSIVE,
-    CONNECTION_REQUIRED_ONE_OF,
-    CONNECTION_REQUIRED_TOGETHER,
     MASK,
     SparkflowsClient,
     SparkflowsError,
     connection_params,
     is_secret_key,
+    module_kwargs,
     validate_url,
 )
 
@@ -36,7 +33,6 @@ DEFAULT_KEY_MAP = {
 SECRET_OPTIONS = ('password',)
 
 ARGUMENT_SPEC = dict(
-    CONNECTION_ARGSPEC,
     state=dict(type='str', default='present', choices=['present', 'absent']),
     tracking_url=dict(type='str'),
     username=dict(type='str'),
@@ -127,14 +123,7 @@ def diff_of(current, desired, changes, secret_keys):
 
 
 def run_module():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE,
-        required_together=CONNECTION_REQUIRED_TOGETHER,
-        required_one_of=CONNECTION_REQUIRED_ONE_OF,
-        required_if=REQUIRED_IF,
-    )
+    module = AnsibleModule(**module_kwargs(ARGUMENT_SPEC, required_if=REQUIRED_IF))
     params = module.params
     try:
         validate(params)

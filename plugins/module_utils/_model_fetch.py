@@ -20,13 +20,10 @@ from http.client import HTTPException
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
-    CONNECTION_ARGSPEC,
-    CONNECTION_MUTUALLY_EXCLUSIVE,
-    CONNECTION_REQUIRED_ONE_OF,
-    CONNECTION_REQUIRED_TOGETHER,
     SparkflowsClient,
     SparkflowsError,
     connection_params,
+    module_kwargs,
 )
 
 CHUNK = 1 << 20
@@ -35,7 +32,6 @@ METADATA_SUFFIX = '.sparkflows.json'
 NETWORK_ERRORS = (HTTPException, ConnectionError, socket.timeout, TimeoutError)
 
 ARGUMENT_SPEC = dict(
-    CONNECTION_ARGSPEC,
     model_id=dict(type='str'),
     model_uuid=dict(type='str'),
     model_name=dict(type='str'),
@@ -313,14 +309,10 @@ def current_umask():
 
 
 def run_module():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        add_file_common_args=True,
-        mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE + [('model_id', 'model_uuid', 'model_name')],
-        required_together=CONNECTION_REQUIRED_TOGETHER,
-        required_one_of=CONNECTION_REQUIRED_ONE_OF + [('model_id', 'model_uuid', 'model_name')],
-    )
+    module = AnsibleModule(**module_kwargs(
+        ARGUMENT_SPEC, add_file_common_args=True,
+        mutually_exclusive=[('model_id', 'model_uuid', 'model_name')],
+        required_one_of=[('model_id', 'model_uuid', 'model_name')]))
     params = module.params
     if params['download_retries'] < 0:
         module.fail_json(msg='download_retries must be 0 or more')

@@ -70,6 +70,19 @@ class SparkflowsError(Exception):
     """One clear, single-line message about a failed API call."""
 
 
+def module_kwargs(argument_spec, mutually_exclusive=(), required_one_of=(), **kwargs):
+    """AnsibleModule keyword arguments for a module that talks to Sparkflows: its own options
+    plus the connection options and their constraints. Check mode is supported by all."""
+    return dict(
+        argument_spec=dict(CONNECTION_ARGSPEC, **argument_spec),
+        supports_check_mode=True,
+        mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE + list(mutually_exclusive),
+        required_together=CONNECTION_REQUIRED_TOGETHER,
+        required_one_of=CONNECTION_REQUIRED_ONE_OF + list(required_one_of),
+        **kwargs
+    )
+
+
 def connection_params(params):
     """The connection options out of a module's parameters."""
     return dict((key, params.get(key)) for key in CONNECTION_ARGSPEC)

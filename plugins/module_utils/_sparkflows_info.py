@@ -8,20 +8,16 @@ from __future__ import annotations
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
-    CONNECTION_ARGSPEC,
-    CONNECTION_MUTUALLY_EXCLUSIVE,
-    CONNECTION_REQUIRED_ONE_OF,
-    CONNECTION_REQUIRED_TOGETHER,
     EXECUTION_DONE,
     SparkflowsClient,
     SparkflowsError,
     connection_params,
     masked,
+    module_kwargs,
     release_of,
 )
 
 ARGUMENT_SPEC = dict(
-    CONNECTION_ARGSPEC,
     configuration_prefixes=dict(type='list', elements='str', default=['mlops.']),
     workflow=dict(type='str'),
     workflow_parameters=dict(type='str', default=''),
@@ -46,13 +42,7 @@ def run_workflow(client, params, check_mode):
 
 
 def run_module():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        supports_check_mode=True,
-        mutually_exclusive=CONNECTION_MUTUALLY_EXCLUSIVE,
-        required_together=CONNECTION_REQUIRED_TOGETHER,
-        required_one_of=CONNECTION_REQUIRED_ONE_OF,
-    )
+    module = AnsibleModule(**module_kwargs(ARGUMENT_SPEC))
     params = module.params
     if params['workflow_timeout'] < 0 or params['workflow_poll_interval'] <= 0:
         module.fail_json(msg='workflow_timeout must be >= 0 and workflow_poll_interval > 0')
