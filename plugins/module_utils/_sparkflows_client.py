@@ -172,9 +172,10 @@ class SparkflowsClient(object):
             raise SparkflowsError(self._error_message('POST', PATHS['login'], status, ctype, content))
         self._logged_in = True
 
-    def call(self, method, path, payload=None, expect='json'):
-        """An authenticated call. expect: 'json' (parsed body), 'text' or 'any' (json or text)."""
-        headers = self._auth_headers()
+    def call(self, method, path, payload=None, expect='json', authenticated=True):
+        """A call, authenticated unless told otherwise. expect: 'json' (the parsed body) or
+        'any' (parsed JSON, else the text)."""
+        headers = self._auth_headers() if authenticated else {}
         headers['Accept'] = 'application/json'
         body = None
         if payload is not None:
@@ -190,8 +191,6 @@ class SparkflowsClient(object):
 
     def _decode(self, method, path, status, ctype, content, expect):
         text = to_text(content, errors='surrogate_or_strict').strip()
-        if expect == 'text':
-            return text
         looks_html = 'html' in ctype.lower() or text[:1] == '<'
         if not looks_html:
             try:
@@ -227,10 +226,7 @@ class SparkflowsClient(object):
 
     def health(self):
         """GET /healthcheck without authentication: the status string (e.g. 'UP')."""
-        status, ctype, content = self._send('GET', PATHS['health'], headers={'Accept': 'application/json'})
-        if status >= 400:
-            raise SparkflowsError(self._error_message('GET', PATHS['health'], status, ctype, content))
-        data = self._decode('GET', PATHS['health'], status, ctype, content, 'any')
+        data = self.call('GET', PATHS['health'], expect='any', authenticated=False)
         return data.get('status') if isinstance(data, dict) else to_text(data)
 
     def release_info(self):
