@@ -15,6 +15,7 @@ import stat
 import tempfile
 import time
 import zipfile
+from contextlib import contextmanager
 from http.client import HTTPException
 
 from ansible.module_utils.basic import AnsibleModule
@@ -134,7 +135,6 @@ class Download(object):
         self.sleep = sleep
         self.transferred = 0
         self.etag = None
-        self.total = None
 
     def not_modified(self, etag, method='GET'):
         """Conditional request: True on 304 (nothing transferred); else the open answer."""
@@ -168,7 +168,7 @@ class Download(object):
                 digest, offset = hashlib.sha256(), 0
             self.etag = headers.get('ETag') or self.etag
             length = headers.get('Content-Length')
-            self.total = offset + int(length) if length is not None else None
+            total = offset + int(length) if length is not None else None
             try:
                 received = self._copy(response, fileobj, digest)
             except NETWORK_ERRORS as e:
@@ -179,8 +179,8 @@ class Download(object):
                 response.close()
             offset += received
             self.transferred += received
-            if cut is None and self.total is not None and offset != self.total:
-                cut = 'the body ended at byte %d of %d' % (offset, self.total)
+            if cut is None and total is not None and offset != total:
+                cut = 'the body ended at byte %d of %d' % (offset, total)
             if cut is None:
                 return digest.hexdigest()
             failures += 1
@@ -243,19 +243,32 @@ def unpack(zip_path, target):
         raise
 
 
-def write_json_atomically(path, data):
+@contextmanager
+def replacing(path, mode='wb'):
+    """Write a temporary file beside path; on success fsync it and rename it over path (and
+    fsync the directory); on any error remove it, leaving path as it was.
+
+    Yields (file object, temporary path); the caller may check the file by its path before
+    the block ends.
+    """
     directory = os.path.dirname(path) or '.'
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
+    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.part', dir=directory)
     try:
-        with os.fdopen(fd, 'w') as f:
-            json.dump(data, f, indent=1, sort_keys=True)
+        with os.fdopen(fd, mode) as f:
+            yield f, tmp
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+        fsync_directory(directory)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def write_json_atomically(path, data):
+    with replacing(path, 'w') as (f, _tmp):
+        json.dump(data, f, indent=1, sort_keys=True)
 
 
 def fsync_directory(path):
@@ -274,12 +287,9 @@ def fetch(client, params, model, checksum, opened=None):
         raise FetchError('the directory of dest does not exist: %s' % directory)
     started = time.monotonic()
     download = Download(client, model['id'], params['file_type'], params['download_retries'])
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(dest), suffix='.part', dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as f:
-            sha256 = download.into(f, opened)
-            f.flush()
-            os.fsync(f.fileno())
+    with replacing(dest) as (f, tmp):
+        sha256 = download.into(f, opened)
+        f.flush()
         if checksum and sha256 != checksum:
             raise FetchError('checksum mismatch for model %s: expected sha256 %s, got %s; %s left as it was'
                              % (model['id'], checksum, sha256, dest))
@@ -288,12 +298,6 @@ def fetch(client, params, model, checksum, opened=None):
         if params['unpack_to']:
             unpack(tmp, params['unpack_to'])
         os.chmod(tmp, 0o644 & ~current_umask())
-        os.replace(tmp, dest)
-        fsync_directory(directory)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     st = os.stat(dest)
     return dict(
         id=model.get('id'), uuid=model.get('uuid'), name=model.get('name'), version=model.get('version'),
