@@ -1,12 +1,12 @@
 """mlflow_config through ansible-playbook against the Sparkflows emulator over HTTP(S)."""
 
 import json
-import socket
 
 import pytest
 
 from emulator.fixtures import ADMIN_PASSWORD, ADMIN_TOKEN, ANALYST_TOKEN, seed_configurations
 from utils.playbook import run_playbook
+from utils.ports import free_port
 
 MLFLOW_PASSWORD = "Mlfl0w-S3cret-Passw0rd"
 UNRELATED = {"app.unrelated.setting": "keep-me", "mlops.models.state.values": "Dev,QA,Production"}
@@ -138,12 +138,6 @@ def test_session_login_through_module_defaults(tmp_path, seeded):
     result = run_playbook(tmp_path, config_task(**FULL), module_defaults=defaults)
     assert result.rc == 0, result.stdout
     assert result.result["changed"] is True
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def assert_refused(result, emulator, before, message, context=None):

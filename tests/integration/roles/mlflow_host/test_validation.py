@@ -14,16 +14,11 @@ import yaml
 import pathlib
 
 from utils.playbook import REPO_ROOT, run_playbook
+from utils.ports import free_port
 
 REPO_ROOT_PATH = pathlib.Path(REPO_ROOT)
 
 GOOD = {"mlflow_host_admin_password": "Adm1n-Passw0rd", "mlflow_host_python": sys.executable}
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def validate(tmp_path, **role_vars):

@@ -1,6 +1,5 @@
 """The Sparkflows client against the emulator over real HTTP(S) on loopback."""
 
-import socket
 
 import pytest
 
@@ -15,6 +14,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_clien
     validate_url,
 )
 from emulator.fixtures import ADMIN_PASSWORD, ADMIN_TOKEN, ANALYST_TOKEN
+from utils.ports import free_port
 
 
 class Sleeps(list):
@@ -31,12 +31,6 @@ def client_for(server, sleeps=None, **options):
 
 def requests_to(server, path):
     return [r for r in server.requests() if r["path"] == path]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize("url", ["mlflow:5000", "ftp://host/", "http://", "127.0.0.1:8080", "http://host:99999"])
