@@ -11,7 +11,7 @@ REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
 # `make venv` links this checkout as .cache/collections/ansible_collections/sparkflows/mlops.
 sys.path.insert(0, str(REPO_ROOT / ".cache" / "collections"))
 
-pytest_plugins = ["emulator.fixtures"]
+pytest_plugins = ["emulator.fixtures", "utils.scorer"]
 
 
 @pytest.fixture(scope="session")

@@ -43,7 +43,7 @@ run_host() {
     # systemd without --privileged (it fails on this engine): SYS_ADMIN, host cgroup
     # namespace, cgroupfs mounted rw, tmpfs /run.
     docker run -d --name "$container" --hostname "$name" --network "$network" \
-        --label "$label" --cap-add SYS_ADMIN --cgroupns=host \
+        --label "$label" --restart unless-stopped --cap-add SYS_ADMIN --cgroupns=host \
         -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
         "${publish[@]}" "$image" >/dev/null
     log "$container started (ssh 127.0.0.1:$port)"

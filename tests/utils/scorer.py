@@ -1,0 +1,69 @@
+"""pytest fixtures for the Docker scorer: the real registry (tests/lab/registry.sh) holding the test
+scorer image (tests/scorer_image/) under two releases, containers removed after each test."""
+
+import json
+import os
+import pathlib
+import subprocess
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+REGISTRY_SH = REPO_ROOT / "tests" / "lab" / "registry.sh"
+RELEASES = ("3.1.0", "3.2.0")
+SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"], [31, "basic"]]}
+# Scores every row 1, so a test can tell this model's answers from the default one's (0).
+SCORE_ONES = "def score(rows):\n    return [1 for _ in rows]\n"
+NEVER_READY = "READY = False\n\ndef score(rows):\n    return [0 for _ in rows]\n"
+
+
+class Registry(object):
+    def __init__(self, state):
+        self.address = "127.0.0.1:%s" % os.environ.get("SFMLOPS_REGISTRY_PORT", "5050")
+        self.repository = self.address + "/sparkflows/scorer"
+        self.username = "sfmlops-pull"
+        self.password = (state / "password").read_text().strip()
+
+    def forget_local(self, release):
+        """Remove the host's copy of a release's image, so that the next run must pull it."""
+        subprocess.run(["docker", "image", "rm", "%s:%s" % (self.repository, release)],
+                       capture_output=True, check=False)
+
+
+@pytest.fixture(scope="session")
+def scorer_registry(tmp_path_factory):
+    state = pathlib.Path(os.environ.get("SFMLOPS_REGISTRY_STATE", REPO_ROOT / ".lab" / "registry"))
+    subprocess.run([str(REGISTRY_SH), "up"], check=True, timeout=600,
+                   env=dict(os.environ, SFMLOPS_REGISTRY_STATE=str(state), SFMLOPS_REGISTRY_RELEASES=" ".join(RELEASES)))
+    return Registry(state)
+
+
+def docker(*args, check=True):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=120)
+
+
+def inspect(name):
+    answer = docker("inspect", name, check=False)
+    return json.loads(answer.stdout)[0] if answer.returncode == 0 else None
+
+
+@pytest.fixture
+def container_name():
+    """A unique scorer container name; it and its blue/green companions are removed afterwards."""
+    name = "sfmlops-test-%s" % uuid.uuid4().hex[:8]
+    yield name
+    docker("rm", "-f", name, name + "-candidate", name + "-retired", check=False)
+
+
+def score(port, payload=SAMPLE, path="/predict", timeout=5):
+    """(status, decoded body) of one scoring request to a scorer on loopback."""
+    request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
