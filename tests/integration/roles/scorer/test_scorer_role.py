@@ -1,0 +1,158 @@
+"""The scorer role through playbooks/scorers.yml: three scorer "hosts" (local connections sharing this
+machine's Docker Engine, each with its own container prefix and port), models from the Sparkflows
+emulator, the image from the real registry; a rolling update under continuous scoring load."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+import yaml
+
+from emulator.fixtures import ADMIN_TOKEN, make_model_zip
+from utils.playbook import REPO_ROOT
+from utils.ports import free_port
+from utils.scorer import SAMPLE, SCORE_ONES, docker, inspect, score
+
+HOSTS = ("scorer-a", "scorer-b", "scorer-c")
+
+
+class Fleet(object):
+    def __init__(self, tmp_path, emulator, registry):
+        self.tmp_path = tmp_path
+        self.ports = dict((host, free_port()) for host in HOSTS)
+        self.prefix = "sfmlops-fleet-%d-" % os.getpid()
+        self.containers = ["%s%s-churn" % (self.prefix, host) for host in HOSTS]
+        hosts = {}
+        for host in HOSTS:
+            hosts[host] = {
+                "ansible_connection": "local", "ansible_python_interpreter": sys.executable, "ansible_become": False,
+                "scorer_container_prefix": "%s%s-" % (self.prefix, host),
+                "scorer_models_dir": str(tmp_path / host / "models"),
+                "scorer_models": [{"name": "churn", "model_id": 101, "host_port": self.ports[host]}],
+            }
+        group_vars = {
+            "scorer_sparkflows_api_url": emulator.url, "scorer_sparkflows_api_token": ADMIN_TOKEN,
+            "scorer_image": registry.repository, "scorer_registry_username": registry.username,
+            "scorer_registry_password": registry.password, "scorer_bind_address": "127.0.0.1",
+            "scorer_install_prerequisites": False, "scorer_sample": SAMPLE, "scorer_health_timeout": 60,
+        }
+        self.inventory = tmp_path / "inventory.yml"
+        self.inventory.write_text(yaml.safe_dump({"all": {"children": {"scorers": {"hosts": hosts, "vars": group_vars}}}}))
+
+    def run(self, *args, timeout=600):
+        env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_DEPRECATION_WARNINGS="0")
+        command = ["ansible-playbook", "-i", str(self.inventory), os.path.join(REPO_ROOT, "playbooks", "scorers.yml"), *args]
+        return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, check=False)
+
+
+def recap(process):
+    """{host: {ok, changed, failed, ...}} from the PLAY RECAP of the default callback."""
+    totals = {}
+    for line in process.stdout.split("PLAY RECAP")[-1].splitlines():
+        parts = line.split()
+        if parts and parts[0] in HOSTS:
+            totals[parts[0]] = dict((k, int(v)) for k, v in (p.split("=") for p in parts[2:]))
+    return totals
+
+
+@pytest.fixture
+def fleet(tmp_path, emulator, scorer_registry):
+    make_model_zip(emulator.models_dir / "101.zip")
+    made = Fleet(tmp_path, emulator, scorer_registry)
+    yield made
+    docker("rm", "-f", *made.containers, *[c + "-candidate" for c in made.containers],
+           *[c + "-retired" for c in made.containers], check=False)
+
+
+class Load(threading.Thread):
+    """Continuous scoring across the fleet, as behind a load balancer: a refused or reset connection
+    is retried on the next scorer (as `proxy_next_upstream error` does); a request fails when no
+    scorer answers it or one answers with an error. Bounded in time."""
+
+    def __init__(self, ports, limit_seconds=600):
+        super().__init__(daemon=True)
+        self.ports = list(ports)
+        self.limit = time.monotonic() + limit_seconds
+        self.stop = threading.Event()
+        self.sent = self.failed = self.refused = 0
+        self.answers = set()
+
+    def one(self, start):
+        for attempt in range(len(self.ports)):
+            port = self.ports[(start + attempt) % len(self.ports)]
+            try:
+                status, body = score(port, timeout=5)
+            except (urllib.error.URLError, ConnectionError, OSError):
+                self.refused += 1
+                continue
+            if status == 200:
+                self.answers.add(tuple(body["predictions"]))
+                return True
+            return False
+        return False
+
+    def run(self):
+        while not self.stop.is_set() and time.monotonic() < self.limit:
+            if not self.one(self.sent):
+                self.failed += 1
+            self.sent += 1
+            time.sleep(0.01)
+
+
+def test_rolling_update_under_load_fails_no_request(fleet, emulator):
+    first = fleet.run()
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-2000:]
+    assert all(score(port) == (200, {"predictions": [0, 0]}) for port in fleet.ports.values())
+    labels = inspect(fleet.containers[0])["Config"]["Labels"]
+    assert (labels["io.sparkflows.release"], labels["io.sparkflows.model.id"]) == ("3.1.0", "101")
+
+    again = fleet.run()
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert all(totals["changed"] == 0 for totals in recap(again).values()), recap(again)
+
+    # A new model file for 101 on the server: every scorer must move to it, one host at a time.
+    make_model_zip(emulator.models_dir / "101.zip", score_py=SCORE_ONES)
+    checked = fleet.run("--check")
+    assert checked.returncode == 0, checked.stdout[-3000:]
+    assert all(totals["changed"] == 1 for totals in recap(checked).values()), recap(checked)
+    assert all(score(port) == (200, {"predictions": [0, 0]}) for port in fleet.ports.values())
+
+    load = Load(fleet.ports.values())
+    load.start()
+    try:
+        rolled = fleet.run()
+    finally:
+        load.stop.set()
+        load.join(timeout=30)
+    assert rolled.returncode == 0, rolled.stdout[-3000:]
+    # The hosts went one at a time: serial 1 gives each its own play batch.
+    assert rolled.stdout.count("PLAY [Standalone Docker scorers]") == len(HOSTS)
+    print("rolling update: %d requests, %d failed, %d refused connections retried on another scorer"
+          % (load.sent, load.failed, load.refused))
+    assert load.sent > 100 and load.failed == 0
+    assert load.answers == {(0, 0), (1, 1)}
+    assert all(score(port) == (200, {"predictions": [1, 1]}) for port in fleet.ports.values())
+
+
+def test_release_mismatch_is_refused_before_anything_changes(fleet):
+    refused = fleet.run("-e", "scorer_image_tag=3.2.0")
+    assert refused.returncode != 0
+    assert "scorer_image_tag 3.2.0 does not match Sparkflows release 3.1.0 (expected tag 3.1.0); nothing was changed" \
+        in " ".join(refused.stdout.split())
+    assert not any((fleet.tmp_path / host / "models").exists() for host in HOSTS)
+    assert not any(inspect(name) for name in fleet.containers)
+
+
+def test_two_models_on_one_port_are_refused(fleet):
+    models = [{"name": "churn", "model_id": 101, "host_port": 18999}, {"name": "upsell", "model_id": 102, "host_port": 18999}]
+    refused = fleet.run("-e", json.dumps({"scorer_models": models}))
+    assert refused.returncode != 0
+    assert "Two scorers would share a name or a host port" in refused.stdout
+    assert not any((fleet.tmp_path / host / "models").exists() for host in HOSTS)
