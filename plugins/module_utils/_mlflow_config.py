@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK, is_secret_key
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
-    MASK,
     SparkflowsClient,
     SparkflowsError,
     connection_params,
-    is_secret_key,
     module_kwargs,
     validate_url,
 )

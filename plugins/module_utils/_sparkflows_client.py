@@ -63,9 +63,6 @@ EXECUTION_CODES = {
     6: 'KILLED', 7: 'STOPPING', 8: 'TIMEOUT', 9: 'PENDING', 10: 'SKIPPED',
 }
 
-MASK = '********'
-
-
 class SparkflowsError(Exception):
     """One clear, single-line message about a failed API call."""
 
@@ -336,14 +333,3 @@ def configurations_to_dict(answer):
 def configurations_from_dict(values):
     """The body POST /api/v1/configurations takes: [{name, value}, ...]."""
     return [{'name': name, 'value': value} for name, value in sorted(values.items())]
-
-
-def is_secret_key(name):
-    lowered = name.lower()
-    return any(word in lowered for word in ('password', 'secret', 'token', 'private'))
-
-
-def masked(values):
-    """A copy of {name: value} with secret values masked (empty values stay empty)."""
-    return dict((name, MASK if is_secret_key(name) and value not in (None, '') else value)
-                for name, value in values.items())

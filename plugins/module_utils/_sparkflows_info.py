@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import masked
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
     EXECUTION_DONE,
     SparkflowsClient,
     SparkflowsError,
     connection_params,
-    masked,
     module_kwargs,
     release_of,
 )

@@ -43,7 +43,7 @@ attributes:
     platforms: posix
 requirements:
   - docker (the Docker SDK for Python) >= 7.1.0, on the host the module runs on
-  - a Docker Engine on that host (API 1.41 or later)
+  - a Docker Engine on that host (API 1.41, Engine 20.10, or later)
 options:
   name:
     description:
@@ -206,6 +206,12 @@ options:
       - Seconds each Docker Engine API call may take.
     type: int
     default: 60
+  docker_api_version:
+    description:
+      - Docker Engine API version to speak; V(1.41) is Engine 20.10, which every later engine still
+        serves. V(auto) asks the engine first (one more call per run).
+    type: str
+    default: '1.41'
 seealso:
   - module: sparkflows.mlops.sparkflows_info
   - module: sparkflows.mlops.sparkflows_model_fetch

@@ -4,12 +4,10 @@
 import pytest
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
-    MASK,
     SparkflowsClient,
     SparkflowsError,
     configurations_from_dict,
     configurations_to_dict,
-    masked,
     release_of,
     validate_url,
 )
@@ -170,9 +168,3 @@ def test_configuration_shapes_round_trip():
     assert configurations_from_dict(values) == [{"name": "a", "value": "1"}, {"name": "b", "value": "2"}]
     assert configurations_to_dict(configurations_from_dict(values)) == values
 
-
-def test_secrets_are_masked():
-    assert masked({"mlops.mlflow.password": "s3cret", "mlops.aws.s3.secret.key": "k", "mlops.port": "5000",
-                   "mlops.mlflow.password.empty": ""}) == {
-        "mlops.mlflow.password": MASK, "mlops.aws.s3.secret.key": MASK, "mlops.port": "5000",
-        "mlops.mlflow.password.empty": ""}

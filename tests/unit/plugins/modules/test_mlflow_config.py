@@ -10,7 +10,8 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config im
     plan,
     validate,
 )
-from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import MASK, SparkflowsError
+from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import SparkflowsError
 
 PASSWORD_KEY = DEFAULT_KEY_MAP["password"]
 SECRETS = {PASSWORD_KEY}
