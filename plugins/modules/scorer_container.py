@@ -85,7 +85,7 @@ options:
     default: '{release}'
   allow_release_mismatch:
     description:
-      - Run an O(image_tag) that differs from the tag of O(sparkflows_release). Off by default:
+      - Run an O(image_tag) that differs from the tag of O(sparkflows_release). Off by default,
         a scorer of another release may not load the models this Sparkflows writes.
     type: bool
     default: false
@@ -180,9 +180,9 @@ options:
     default: /predict
   smoke_payload:
     description:
-      - A sample to score (pandas split-oriented JSON, for example
+      - 'A sample to score (pandas split-oriented JSON, for example
         C({"columns": ["age", "plan"], "data": [[42, "gold"]]})), as a dict or a JSON string. When set,
-        a (re)started container must answer it with a 2xx before it counts as healthy.
+        a (re)started container must answer it with a 2xx before it counts as healthy.'
     type: raw
   update_strategy:
     description:
