@@ -34,7 +34,10 @@ images: engine ## build the lab images (debootstrap, cached)
 lab-up: venv images ## start the lab hosts only
 	tests/lab/lab.sh up
 
-lab: lab-up ## bring up the lab and run playbooks/site.yml on it
+SAMPLE := {"columns": ["age", "plan"], "data": [[42, "gold"]]}
+SCORE_CURL := curl -fsS -X POST -H 'Content-Type: application/json' -d '$(SAMPLE)' http://127.0.0.1:18181/predict
+
+lab: lab-up ## bring up the lab, run playbooks/site.yml on it, and score once
 	ansible-playbook -i inventories/lab playbooks/site.yml
 	@tests/lab/lab.sh status
 	@echo
@@ -43,7 +46,12 @@ lab: lab-up ## bring up the lab and run playbooks/site.yml on it
 	@echo "  SSH:        ssh -i .lab/id_ed25519 -o UserKnownHostsFile=.lab/known_hosts -p 22220 root@127.0.0.1"
 	@echo "  MLflow:     curl -s -u \"admin:\$$(cat .lab/mlflow-admin-password)\" 'http://127.0.0.1:15000/api/2.0/mlflow/experiments/search?max_results=5'"
 	@echo "  Sparkflows: curl -s -H 'token: admin-token' http://127.0.0.1:18080/api/v1/configurations  (the emulator, a stand-in)"
+	@echo "  Score:      $(SCORE_CURL)"
+	@echo "              (churn-model on scorer1; scorer2 answers on 18182)"
 	@echo "  Stop it:    make lab-down"
+	@echo
+	@echo "Scoring once with that curl:"
+	@$(SCORE_CURL) && echo
 
 lab-down: ## remove the lab hosts
 	tests/lab/lab.sh down

@@ -14,8 +14,8 @@ import json
 import os
 import sys
 import time
-from urllib.error import HTTPError, URLError
-from urllib.request import Request, urlopen
+from http.client import HTTPConnection, HTTPException
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
@@ -529,17 +529,20 @@ class Scorer(object):
 
 
 def http_call(url, payload=None, timeout=5):
-    """(status or None, body text) of one bounded HTTP request to the scorer."""
+    """(status or None, body text) of one bounded plain-HTTP request to a scorer's published
+    port on this host (no TLS is spoken there)."""
+    parts = urlsplit(url)
     data = None if payload is None else json.dumps(payload).encode()
-    request = Request(url, data=data, method='POST' if data is not None else 'GET',
-                      headers={'Content-Type': 'application/json'} if data is not None else {})
+    connection = HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
-        with urlopen(request, timeout=timeout) as response:
-            return response.status, response.read(65536).decode('utf-8', 'replace')
-    except HTTPError as e:
-        return e.code, e.read(65536).decode('utf-8', 'replace')
-    except (URLError, OSError) as e:
-        return None, str(getattr(e, 'reason', e))
+        connection.request('GET' if data is None else 'POST', parts.path or '/', body=data,
+                           headers={'Content-Type': 'application/json'} if data is not None else {})
+        response = connection.getresponse()
+        return response.status, response.read(65536).decode('utf-8', 'replace')
+    except (HTTPException, OSError) as e:
+        return None, str(e)
+    finally:
+        connection.close()
 
 
 def run_module():
@@ -564,4 +567,3 @@ def run_module():
     except DockerException as e:
         module.fail_json(msg='Docker Engine error: %s' % e, actions=scorer.actions, **result)
     module.exit_json(**result)
-

@@ -63,6 +63,7 @@ EXECUTION_CODES = {
     6: 'KILLED', 7: 'STOPPING', 8: 'TIMEOUT', 9: 'PENDING', 10: 'SKIPPED',
 }
 
+
 class SparkflowsError(Exception):
     """One clear, single-line message about a failed API call."""
 

@@ -216,7 +216,7 @@ seealso:
   - module: sparkflows.mlops.sparkflows_info
   - module: sparkflows.mlops.sparkflows_model_fetch
 author:
-  - sparkflows.mlops contributors
+  - sparkflows.mlops maintainers (@sparkflows)
 '''
 
 EXAMPLES = r'''

@@ -22,7 +22,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from emulator.fixtures import make_model_zip  # noqa: E402
+from emulator.models import make_model_zip  # noqa: E402
 from utils.ports import free_port  # noqa: E402
 
 NAME = "sfmlops-bench-scorer"

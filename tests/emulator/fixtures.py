@@ -123,22 +123,3 @@ def seed_configurations(server, values, token=ADMIN_TOKEN):
     with urllib.request.urlopen(request, timeout=10) as response:
         assert response.status == 200
     server.control("reset", {})
-
-
-SCORE_PY = "def score(rows):\n    return [0 for _ in rows]\n"
-
-
-def make_model_zip(path, extra=None, payload_bytes=0, score_py=SCORE_PY):
-    """A Sparkflows-style imported model bundle: model_bundle/{artifacts, code, requirements.txt}.
-    extra: {entry name: bytes} added as they are (path traversal cases); payload_bytes adds an
-    incompressible artifact of that size; score_py is code/score.py (None leaves it out)."""
-    import zipfile
-
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
-        archive.writestr("model_bundle/requirements.txt", "scikit-learn\n")
-        if score_py is not None:
-            archive.writestr("model_bundle/code/score.py", score_py)
-        archive.writestr("model_bundle/artifacts/model.pkl", os.urandom(payload_bytes or 1024))
-        for name, data in (extra or {}).items():
-            archive.writestr(name, data)
-    return path

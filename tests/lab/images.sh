@@ -2,6 +2,8 @@
 # Build the lab images, idempotently and with a cache:
 #   sfmlops/debian:SUITE    debootstrap minbase + python3, imported (no registry is reachable)
 #   sfmlops/lab-host:SUITE  systemd + sshd + python3 host for Molecule and the lab
+#   sfmlops/lab-scorer:SUITE  a lab host with a Docker Engine, for the scorer hosts
+#   sfmlops/registry:bookworm  Debian's docker-registry (tests/lab/registry.sh)
 # Usage: images.sh [SUITE...]   (default: bookworm, plus trixie when the archive serves it)
 # The base rootfs tarball is cached under $SFMLOPS_CACHE; the host image is rebuilt only
 # when its build context changes (content hash kept in an image label).
@@ -53,22 +55,25 @@ extra_cas() {
     fi
 }
 
-build_host() {
-    local suite=$1 ctx hash current
+build_image() {
+    # build_image NAME CONTEXT_DIR SUITE BASE: sfmlops/NAME:SUITE from CONTEXT_DIR/Dockerfile,
+    # rebuilt only when the context, the extra CAs or the BASE image changed (hash in a label).
+    local name=$1 dir=$2 suite=$3 base=$4 ctx hash current tag="sfmlops/$1:$3"
     ctx=$(mktemp -d)
-    cp "$here/host/Dockerfile" "$ctx/"
+    cp -r "$dir"/. "$ctx/"
     extra_cas "$ctx/extra-ca"
-    hash=$( (cd "$ctx" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16)
-    current=$(docker image inspect -f '{{ index .Config.Labels "sfmlops.lab.context" }}' \
-        "sfmlops/lab-host:$suite" 2>/dev/null || true)
+    hash=$( { (cd "$ctx" && find . -type f -print0 | sort -z | xargs -0 sha256sum);
+              docker image inspect -f '{{.Id}}' "$base"; } \
+            | sha256sum | cut -c1-16)
+    current=$(docker image inspect -f '{{ index .Config.Labels "sfmlops.lab.context" }}' "$tag" 2>/dev/null || true)
     if [ "$current" = "$hash" ]; then
-        log "sfmlops/lab-host:$suite up to date"
+        log "$tag up to date"
     else
-        log "building sfmlops/lab-host:$suite..."
+        log "building $tag..."
         if ! docker build --build-arg "SUITE=$suite" --label "sfmlops.lab.context=$hash" \
-            -t "sfmlops/lab-host:$suite" "$ctx" >"$cache/build-$suite.log" 2>&1; then
+            -t "$tag" "$ctx" >"$cache/build-$name-$suite.log" 2>&1; then
             rm -rf "$ctx"
-            echo "ERROR: building sfmlops/lab-host:$suite failed (see $cache/build-$suite.log)" >&2
+            echo "ERROR: building $tag failed (see $cache/build-$name-$suite.log)" >&2
             return 1
         fi
     fi
@@ -87,5 +92,8 @@ fi
 
 for suite in "${suites[@]}"; do
     build_base "$suite"
-    build_host "$suite"
+    build_image lab-host "$here/host" "$suite" "sfmlops/debian:$suite"
+    build_image lab-scorer "$here/scorer-host" "$suite" "sfmlops/lab-host:$suite"
 done
+# The registry of the scorer images (tests/lab/registry.sh), one suite is enough.
+build_image registry "$here/registry" "${suites[0]}" "sfmlops/debian:${suites[0]}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The lab: systemd + sshd hosts in containers, reachable by Ansible over SSH on loopback.
-#   lab.sh up      start (or keep) the lab hosts and the Sparkflows emulator; write the SSH key,
-#                  known_hosts and a generated MLflow admin password under .lab/
+#   lab.sh up      start (or keep) the lab hosts, the Sparkflows emulator and the scorer image
+#                  registry; write the SSH key, known_hosts and a generated MLflow admin
+#                  password under .lab/, and seed the emulator's model repository
 #   lab.sh down    remove every lab container, the lab network, the emulator and .lab/
 #   lab.sh status  list the lab hosts
 # Host keys are generated per container at first boot and recorded in .lab/known_hosts, so
@@ -9,12 +10,16 @@
 set -euo pipefail
 
 # Sparkflows is proprietary: the lab's Sparkflows is the test emulator (tests/emulator/),
-# clearly a stand-in, listening on loopback.
+# clearly a stand-in, in a container named sparkflows on the lab network (the scorer hosts
+# download models from it) and published on loopback. The scorer image is the test stand-in
+# of tests/scorer_image/, served by the registry of tests/lab/registry.sh as registry:5000.
 # Overridable so tests can run a lab of their own beside a user's:
 #   SFMLOPS_LAB_NAME (container/network prefix), SFMLOPS_LAB_STATE (key and known_hosts dir),
 #   SFMLOPS_LAB_SSH_PORT (first loopback SSH port), SFMLOPS_LAB_SUITE (bookworm, trixie),
 #   SFMLOPS_LAB_MLFLOW_PORT (loopback port of mlflow1's tracking server),
-#   SFMLOPS_LAB_SPARKFLOWS_PORT (loopback port of the Sparkflows emulator).
+#   SFMLOPS_LAB_SPARKFLOWS_PORT (loopback port of the Sparkflows emulator),
+#   SFMLOPS_LAB_SCORER_PORT (loopback port of scorer1's scoring port 8081; scorer2 gets the next),
+#   SFMLOPS_LAB_REGISTRY_PORT (loopback port of the lab's registry, 15050).
 root=$(cd "$(dirname "$0")/../.." && pwd)
 lab=${SFMLOPS_LAB_NAME:-sfmlops-lab}
 state=${SFMLOPS_LAB_STATE:-$root/.lab}
@@ -25,6 +30,7 @@ label="sfmlops.lab=$lab"
 ssh_base=${SFMLOPS_LAB_SSH_PORT:-22220}
 mlflow_port=${SFMLOPS_LAB_MLFLOW_PORT:-15000}
 sparkflows_port=${SFMLOPS_LAB_SPARKFLOWS_PORT:-18080}
+scorer_port=${SFMLOPS_LAB_SCORER_PORT:-18181}
 # name:offset — the offset picks the loopback SSH port (ssh_base + offset).
 hosts=(mlflow1:0 scorer1:1 scorer2:2)
 
@@ -37,15 +43,23 @@ run_host() {
         return
     fi
     docker rm -f "$container" >/dev/null 2>&1 || true
-    local publish=(-p "127.0.0.1:$port:22")
-    # The MLflow host's tracking server, reachable from the machine running the lab.
-    [ "$1" != mlflow1 ] || publish+=(-p "127.0.0.1:$mlflow_port:5000")
+    local publish=(-p "127.0.0.1:$port:22") host_image=$image extra=()
+    case "$1" in
+        # The MLflow host's tracking server, reachable from the machine running the lab.
+        mlflow1) publish+=(-p "127.0.0.1:$mlflow_port:5000") ;;
+        # Scorer hosts run their own Docker Engine (nested, still without --privileged: it
+        # needs NET_ADMIN and unconfined seccomp/AppArmor); their scoring port 8081 is published.
+        scorer*)
+            host_image="sfmlops/lab-scorer:$suite"
+            publish+=(-p "127.0.0.1:$((scorer_port + ${1#scorer} - 1)):8081")
+            extra=(--cap-add NET_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined) ;;
+    esac
     # systemd without --privileged (it fails on this engine): SYS_ADMIN, host cgroup
     # namespace, cgroupfs mounted rw, tmpfs /run.
     docker run -d --name "$container" --hostname "$name" --network "$network" \
         --label "$label" --restart unless-stopped --cap-add SYS_ADMIN --cgroupns=host \
         -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
-        "${publish[@]}" "$image" >/dev/null
+        "${extra[@]}" "${publish[@]}" "$host_image" >/dev/null
     log "$container started (ssh 127.0.0.1:$port)"
 }
 
@@ -65,8 +79,11 @@ wait_booted() {
 }
 
 up() {
-    docker image inspect "$image" >/dev/null 2>&1 \
-        || { echo "ERROR: $image missing: run tests/lab/images.sh $suite" >&2; exit 1; }
+    local needed
+    for needed in "$image" "sfmlops/lab-scorer:$suite" "sfmlops/debian:$suite"; do
+        docker image inspect "$needed" >/dev/null 2>&1 \
+            || { echo "ERROR: $needed missing: run tests/lab/images.sh $suite" >&2; exit 1; }
+    done
     docker network inspect "$network" >/dev/null 2>&1 \
         || docker network create --label "$label" "$network" >/dev/null
     mkdir -p "$state" && chmod 0700 "$state"
@@ -86,37 +103,45 @@ up() {
     mv "$state/known_hosts.new" "$state/known_hosts"
     [ -f "$state/mlflow-admin-password" ] || (umask 077; head -c 18 /dev/urandom | base64 >"$state/mlflow-admin-password")
     start_sparkflows
+    start_registry
     log "ready: ansible -i inventories/lab all -m ping"
     log "stop:  make lab-down"
 }
 
 start_sparkflows() {
-    local pidfile="$state/sparkflows-emulator.pid"
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-        log "Sparkflows emulator running (http://127.0.0.1:$sparkflows_port)"
-        return
+    local container="$lab-sparkflows"
+    mkdir -p "$state/sparkflows/models"
+    # The lab's model repository: churn-model, model 101 (a Sparkflows-style bundle).
+    [ -s "$state/sparkflows/models/101.zip" ] || python3 "$root/tests/emulator/models.py" "$state/sparkflows/models/101.zip"
+    if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null || true)" != true ]; then
+        docker rm -f "$container" >/dev/null 2>&1 || true
+        docker run -d --name "$container" --hostname sparkflows --network "$network" --network-alias sparkflows \
+            --label "$label" --restart unless-stopped -p "127.0.0.1:$sparkflows_port:8080" \
+            -v "$root/tests/emulator:/opt/emulator:ro" -v "$state/sparkflows:/var/lib/sparkflows" \
+            "sfmlops/debian:$suite" python3 /opt/emulator/sparkflows_emulator.py --host 0.0.0.0 --port 8080 \
+            --state-file /var/lib/sparkflows/configurations.json --models-dir /var/lib/sparkflows/models >/dev/null
     fi
-    mkdir -p "$state/sparkflows-models"
-    nohup python3 "$root/tests/emulator/sparkflows_emulator.py" --port "$sparkflows_port" \
-        --state-file "$state/sparkflows-configurations.json" --models-dir "$state/sparkflows-models" \
-        >"$state/sparkflows-emulator.log" 2>&1 &
-    echo $! >"$pidfile"
     for _ in $(seq 1 50); do
         if curl -fs --max-time 2 "http://127.0.0.1:$sparkflows_port/healthcheck" >/dev/null; then
-            log "Sparkflows emulator (stand-in for Sparkflows) on http://127.0.0.1:$sparkflows_port"
+            log "Sparkflows emulator (stand-in for Sparkflows) on http://127.0.0.1:$sparkflows_port, sparkflows:8080 in the lab"
             return
         fi
         sleep 0.2
     done
-    echo "ERROR: the Sparkflows emulator did not answer (see $state/sparkflows-emulator.log)" >&2
+    echo "ERROR: the Sparkflows emulator did not answer: $(docker logs --tail 3 "$container" 2>&1)" >&2
     return 1
 }
 
+start_registry() {
+    SFMLOPS_REGISTRY_STATE="$state/registry" SFMLOPS_REGISTRY_NAME="$lab-registry" \
+        SFMLOPS_REGISTRY_PORT="${SFMLOPS_LAB_REGISTRY_PORT:-15050}" "$root/tests/lab/registry.sh" up
+    SFMLOPS_REGISTRY_STATE="$state/registry" SFMLOPS_REGISTRY_NAME="$lab-registry" \
+        "$root/tests/lab/registry.sh" connect "$network"
+}
+
 down() {
-    if [ -f "$state/sparkflows-emulator.pid" ]; then
-        kill "$(cat "$state/sparkflows-emulator.pid")" 2>/dev/null || true
-    fi
-    docker ps -aq --filter "label=$label" | xargs -r docker rm -f >/dev/null
+    docker rm -f -v "$lab-registry" >/dev/null 2>&1 || true
+    docker ps -aq --filter "label=$label" | xargs -r docker rm -f -v >/dev/null
     docker network rm "$network" >/dev/null 2>&1 || true
     rm -rf "$state"
     log "lab removed"

@@ -58,8 +58,9 @@ def container_name():
     docker("rm", "-f", name, name + "-candidate", name + "-retired", check=False)
 
 
-def score(port, payload=SAMPLE, path="/predict", timeout=5):
-    """(status, decoded body) of one scoring request to a scorer on loopback."""
+def score(port, payload=None, path="/predict", timeout=5):
+    """(status, decoded body) of one scoring request (SAMPLE by default) to a scorer on loopback."""
+    payload = SAMPLE if payload is None else payload
     request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=json.dumps(payload).encode(),
                                      headers={"Content-Type": "application/json"}, method="POST")
     try:

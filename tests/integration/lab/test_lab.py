@@ -5,14 +5,19 @@ import json
 import os
 import re
 import subprocess
+import urllib.error
+import urllib.request
 
 import paramiko
 import pytest
+import yaml
 
 HOSTS = ("mlflow1", "scorer1", "scorer2")
+SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role's default sample
 # Each suite's lab gets its own names and ports so it never touches a user's `make lab`.
 SSH_PORTS = {"bookworm": 23220, "trixie": 23230}
-HTTP_PORTS = {"bookworm": (25000, 28080), "trixie": (25001, 28081)}  # MLflow, Sparkflows emulator
+# MLflow, Sparkflows emulator, scorer1's scoring port (scorer2: the next one), registry
+HTTP_PORTS = {"bookworm": (25000, 28080, 28181, 25050), "trixie": (25001, 28081, 28191, 25051)}
 
 
 def available_suites():
@@ -43,6 +48,8 @@ def lab(request, repo_root, tmp_path_factory):
         SFMLOPS_LAB_SUITE=suite,
         SFMLOPS_LAB_MLFLOW_PORT=str(HTTP_PORTS[suite][0]),
         SFMLOPS_LAB_SPARKFLOWS_PORT=str(HTTP_PORTS[suite][1]),
+        SFMLOPS_LAB_SCORER_PORT=str(HTTP_PORTS[suite][2]),
+        SFMLOPS_LAB_REGISTRY_PORT=str(HTTP_PORTS[suite][3]),
     )
 
     def lab_sh(command):
@@ -56,10 +63,17 @@ def lab(request, repo_root, tmp_path_factory):
     assert up.returncode == 0, up.stderr
     ports = {host: SSH_PORTS[suite] + offset for offset, host in enumerate(HOSTS)}
     inventory = state.parent / "hosts.json"
-    # Every lab host as a scorer: site.yml's preflight applies to them, and no MLflow is
-    # installed (the mlflow_host Molecule scenario covers that).
+    # The lab's scorer hosts as scorers, as inventories/lab has them; mlflow1 only gets the
+    # preflight (the mlflow_host Molecule scenario covers installing MLflow).
+    scorers = {"scorer1": {"ansible_port": ports["scorer1"]}, "scorer2": {"ansible_port": ports["scorer2"]}}
     inventory.write_text(json.dumps({"all": {
-        "children": {"scorers": {"hosts": {host: {"ansible_port": port} for host, port in ports.items()}}},
+        "children": {
+            "mlflow": {"hosts": {"mlflow1": {"ansible_port": ports["mlflow1"]}}},
+            "scorers": {"hosts": scorers, "vars": dict(
+                yaml.safe_load((repo_root / "inventories/lab/group_vars/scorers.yml").read_text()),
+                scorer_registry_password=(state / "registry" / "password").read_text().strip(),
+                scorer_registry_ca_path=str(state / "registry" / "ca.crt"))},
+        },
         "vars": {
             "ansible_host": "127.0.0.1",
             "ansible_user": "root",
@@ -69,7 +83,7 @@ def lab(request, repo_root, tmp_path_factory):
         },
     }}))
     return {"name": name, "state": state, "ports": ports, "inventory": inventory, "lab_sh": lab_sh, "env": env,
-            "sparkflows_port": HTTP_PORTS[suite][1]}
+            "sparkflows_port": HTTP_PORTS[suite][1], "scorer_ports": (HTTP_PORTS[suite][2], HTTP_PORTS[suite][2] + 1)}
 
 
 def containers(lab):
@@ -124,21 +138,39 @@ def test_state_files_are_private(lab):
 
 
 def test_sparkflows_emulator_stands_in_for_sparkflows(lab):
-    import urllib.request
-
     with urllib.request.urlopen("http://127.0.0.1:%d/healthcheck" % lab["sparkflows_port"], timeout=10) as answer:
         assert json.loads(answer.read()) == {"status": "UP"}
 
 
-def test_site_playbook_runs_on_the_lab_and_changes_nothing(lab, repo_root):
+def site(lab, repo_root, *args):
+    """Run playbooks/site.yml on the lab; (process, {host: (changed, unreachable, failed)})."""
     result = subprocess.run(
-        ["ansible-playbook", "-i", str(lab["inventory"]), str(repo_root / "playbooks/site.yml")],
-        capture_output=True, text=True, timeout=300, check=False,
+        ["ansible-playbook", "-i", str(lab["inventory"]), str(repo_root / "playbooks/site.yml"), *args],
+        capture_output=True, text=True, timeout=600, check=False,
         env=dict(lab["env"], ANSIBLE_CONFIG=str(repo_root / "ansible.cfg")),
     )
-    assert result.returncode == 0, result.stdout + result.stderr
     recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", result.stdout, re.M)
-    assert sorted(recap) == sorted((host, "0", "0", "0") for host in HOSTS)
+    return result, dict((host, tuple(int(n) for n in numbers)) for host, *numbers in recap)
+
+
+def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo_root):
+    first, recap = site(lab, repo_root)
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    assert recap["scorer1"][0] > 0 and recap["mlflow1"] == (0, 0, 0), recap
+    # Scored from this machine through each scorer host's published port, as `make lab` prints it.
+    for port in lab["scorer_ports"]:
+        request = urllib.request.Request("http://127.0.0.1:%d/predict" % port, method="POST",
+                                         data=json.dumps(SAMPLE).encode(), headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert json.loads(answer.read()) == {"predictions": [0]}
+    # The scorer runs inside the scorer host's own Docker Engine, from the lab registry.
+    inner = docker("exec", "%s-scorer1" % lab["name"], "docker", "inspect", "-f", "{{.Config.Image}} {{.State.Running}}",
+                   "sparkflows-scorer-churn-model")
+    assert inner.stdout.split() == ["registry:5000/sparkflows/scorer:3.1.0", "true"], inner.stderr
+
+    second, recap = site(lab, repo_root)
+    assert second.returncode == 0, second.stdout[-4000:]
+    assert recap == {"mlflow1": (0, 0, 0), "scorer1": (0, 0, 0), "scorer2": (0, 0, 0)}, recap
 
 
 def test_second_up_keeps_the_running_hosts(lab):
@@ -155,8 +187,5 @@ def test_down_removes_every_trace(lab):
     assert docker("ps", "-aq", "--filter", "label=sfmlops.lab=%s" % lab["name"]).stdout.strip() == ""
     assert docker("network", "inspect", lab["name"]).returncode != 0
     assert not lab["state"].exists()
-    import urllib.error
-    import urllib.request
-
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen("http://127.0.0.1:%d/healthcheck" % lab["sparkflows_port"], timeout=5)

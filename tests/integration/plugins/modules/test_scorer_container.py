@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from emulator.fixtures import make_model_zip
+from emulator.models import make_model_zip
 from utils.playbook import run_playbook
 from utils.ports import free_port
 from utils.scorer import NEVER_READY, REPO_ROOT, SAMPLE, SCORE_ONES, docker, inspect, score

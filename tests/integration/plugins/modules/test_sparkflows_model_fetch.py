@@ -7,7 +7,8 @@ import resource
 
 import pytest
 
-from emulator.fixtures import ADMIN_TOKEN, make_model_zip
+from emulator.fixtures import ADMIN_TOKEN
+from emulator.models import make_model_zip
 from utils.playbook import run_playbook
 
 MIB = 1 << 20

@@ -14,7 +14,8 @@ import urllib.request
 import pytest
 import yaml
 
-from emulator.fixtures import ADMIN_TOKEN, make_model_zip
+from emulator.fixtures import ADMIN_TOKEN
+from emulator.models import make_model_zip
 from utils.playbook import REPO_ROOT
 from utils.ports import free_port
 from utils.scorer import SAMPLE, SCORE_ONES, docker, inspect, score

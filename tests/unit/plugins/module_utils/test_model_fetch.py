@@ -17,7 +17,8 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._model_fetch impo
     unpack,
 )
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import SparkflowsClient
-from emulator.fixtures import ADMIN_TOKEN, make_model_zip
+from emulator.fixtures import ADMIN_TOKEN
+from emulator.models import make_model_zip
 
 DIGEST = "ab" * 32
 

@@ -167,4 +167,3 @@ def test_configuration_shapes_round_trip():
     values = {"b": "2", "a": "1"}
     assert configurations_from_dict(values) == [{"name": "a", "value": "1"}, {"name": "b", "value": "2"}]
     assert configurations_to_dict(configurations_from_dict(values)) == values
-
