@@ -1,7 +1,6 @@
 """pytest fixtures that run the Sparkflows emulator as a real HTTP(S) server on loopback."""
 
 import json
-import os
 import pathlib
 import select
 import subprocess

@@ -72,7 +72,11 @@ http:
 auth:
   htpasswd: {realm: sfmlops-lab, path: /etc/docker/registry/htpasswd}
 CONFIG
-    if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null || true)" != true ]; then
+    # Kept when it runs from this state (another checkout's registry of the same name is replaced).
+    local running
+    running=$(docker inspect -f '{{.State.Running}} {{range .Mounts}}{{if eq .Destination "/etc/docker/registry"}}{{.Source}}{{end}}{{end}}' \
+        "$container" 2>/dev/null || true)
+    if [ "$running" != "true $state" ]; then
         docker rm -f "$container" >/dev/null 2>&1 || true
         log "starting $container on $address"
         docker run -d --name "$container" --restart unless-stopped --label sfmlops.registry=1 \
