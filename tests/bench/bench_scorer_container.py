@@ -24,6 +24,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from emulator.models import make_model_zip  # noqa: E402
 from utils.ports import free_port  # noqa: E402
+from utils.scorer import REGISTRY_SH, REGISTRY_STATE, Registry  # noqa: E402
 
 NAME = "sfmlops-bench-scorer"
 
@@ -51,16 +52,15 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    subprocess.run([str(REPO / "tests" / "lab" / "registry.sh"), "up"], check=True, timeout=600)
-    state = REPO / ".lab" / "registry"
-    password = (state / "password").read_text().strip()
-    image = "127.0.0.1:5050/sparkflows/scorer"
+    subprocess.run([str(REGISTRY_SH), "up"], check=True, timeout=600, env=dict(os.environ, SFMLOPS_REGISTRY_STATE=str(REGISTRY_STATE)))
+    registry = Registry(REGISTRY_STATE)
+    password, image = registry.password, registry.repository
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)
         model = make_model_zip(tmp / "model.zip")
         port = free_port()
         ours = {"sparkflows.mlops.scorer_container": {
-            "name": NAME, "image": image, "sparkflows_release": "3.1.0", "registry_username": "sfmlops-pull",
+            "name": NAME, "image": image, "sparkflows_release": "3.1.0", "registry_username": registry.username,
             "registry_password": password, "model_path": str(model), "host_port": port, "bind_address": "127.0.0.1"}}
         theirs = {"community.docker.docker_container": {
             "name": NAME, "image": image + ":3.1.0", "state": "started", "restart_policy": "unless-stopped",

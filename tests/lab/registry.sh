@@ -14,7 +14,7 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 port=${SFMLOPS_REGISTRY_PORT:-5050}
-state=${SFMLOPS_REGISTRY_STATE:-$root/.lab/registry}
+state=${SFMLOPS_REGISTRY_STATE:-$root/.cache/registry}
 container=${SFMLOPS_REGISTRY_NAME:-sfmlops-registry}
 releases=${SFMLOPS_REGISTRY_RELEASES:-3.1.0 3.2.0}
 image=sfmlops/registry:bookworm

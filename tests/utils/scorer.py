@@ -13,6 +13,8 @@ import pytest
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 REGISTRY_SH = REPO_ROOT / "tests" / "lab" / "registry.sh"
+# registry.sh's default state (the lab's registry keeps its own under .lab/registry).
+REGISTRY_STATE = REPO_ROOT / ".cache" / "registry"
 RELEASES = ("3.1.0", "3.2.0")
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"], [31, "basic"]]}
 # Scores every row 1, so a test can tell this model's answers from the default one's (0).
@@ -35,7 +37,7 @@ class Registry(object):
 
 @pytest.fixture(scope="session")
 def scorer_registry(tmp_path_factory):
-    state = pathlib.Path(os.environ.get("SFMLOPS_REGISTRY_STATE", REPO_ROOT / ".lab" / "registry"))
+    state = pathlib.Path(os.environ.get("SFMLOPS_REGISTRY_STATE", REGISTRY_STATE))
     subprocess.run([str(REGISTRY_SH), "up"], check=True, timeout=600,
                    env=dict(os.environ, SFMLOPS_REGISTRY_STATE=str(state), SFMLOPS_REGISTRY_RELEASES=" ".join(RELEASES)))
     return Registry(state)
