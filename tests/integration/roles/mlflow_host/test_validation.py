@@ -83,6 +83,20 @@ def test_served_models_need_distinct_ports_in_range(tmp_path):
     assert failure(validate(tmp_path, mlflow_host_served_models=models)).startswith("Served model a: needs")
 
 
+def test_unknown_firewall(tmp_path):
+    assert failure(validate(tmp_path, mlflow_host_firewall="iptables")) == (
+        "Validation of arguments failed: value of mlflow_host_firewall must be one of: none, nftables, firewalld, ufw,"
+        " got: iptables")
+
+
+@pytest.mark.parametrize("settings", [
+    {"mlflow_host_firewall": "ufw", "mlflow_host_firewall_sources": ["10.0.0.0/8", "office-lan"]},
+    {"mlflow_host_firewall": "nftables", "mlflow_host_nftables_chain": "filter input"},
+], ids=["bad-source", "bad-chain"])
+def test_firewall_settings(tmp_path, settings):
+    assert failure(validate(tmp_path, **settings)).startswith("mlflow_host_firewall_sources must be IP addresses or CIDRs")
+
+
 def test_port_held_by_another_service(tmp_path):
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))

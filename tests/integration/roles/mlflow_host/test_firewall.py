@@ -1,0 +1,134 @@
+"""mlflow_host opens the MLflow ports in a real nftables, ufw or firewalld that denies by default.
+
+Each backend runs in its own systemd lab host (with NET_ADMIN, still not --privileged), reached
+through the community.docker.docker connection. Only the role's validation and firewall tasks
+run. A port of the served-model range answers from this machine only once the role opened it;
+a port outside the range stays closed; the second run changes nothing.
+"""
+
+import json
+import socket
+import subprocess
+import time
+import uuid
+
+import pytest
+import yaml
+
+from utils.playbook import REPO_ROOT
+
+IMAGE = "sfmlops/lab-host:bookworm"
+SETUP = {
+    # Debian's default ruleset with a dropping input policy (loopback and replies allowed).
+    "nftables": "apt-get install -y -qq nftables >/dev/null && printf '%s\\n' '#!/usr/sbin/nft -f' 'flush ruleset'"
+                " 'table inet filter {' '  chain input { type filter hook input priority filter; policy drop;'"
+                " '    iif lo accept; ct state established,related accept; }' '}' > /etc/nftables.conf"
+                " && systemctl enable --now nftables && systemctl restart nftables",
+    "ufw": "apt-get install -y -qq ufw >/dev/null && ufw default deny incoming && ufw --force enable",
+    "firewalld": "apt-get install -y -qq firewalld >/dev/null && systemctl enable --now firewalld"
+                 " && firewall-cmd --state",
+}
+
+
+def docker(*args, timeout=300):
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def reachable(address, port):
+    """Whether a TCP connection to address:port is accepted (bounded: 3 s)."""
+    try:
+        with socket.create_connection((address, port), timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def host(request, tmp_path):
+    name = "sfmlops-fw-%s" % uuid.uuid4().hex[:8]
+    started = docker("run", "-d", "--name", name, "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN",
+                     "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run",
+                     "--tmpfs", "/run/lock", IMAGE)
+    assert started.returncode == 0, started.stderr
+    request.addfinalizer(lambda: docker("rm", "-f", "-v", name))
+    deadline = time.monotonic() + 90
+    while docker("exec", name, "systemctl", "is-system-running").stdout.strip() not in ("running", "degraded"):
+        assert time.monotonic() < deadline, "systemd did not finish booting"
+        time.sleep(1)
+    address = json.loads(docker("inspect", name).stdout)[0]["NetworkSettings"]["IPAddress"]
+    return name, address
+
+
+def apply_role(tmp_path, name, **role_vars):
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": {name: {
+        "ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"}}}}))
+    playbook = tmp_path / "firewall.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "Firewall of the MLflow host", "hosts": "all", "gather_facts": True,
+        "roles": [{"role": "sparkflows.mlops.mlflow_host",
+                   "vars": dict({"mlflow_host_admin_password": "Adm1n-Passw0rd"}, **role_vars)}],
+    }]))
+    return subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), str(playbook), "--tags", "mlflow_host_validate,mlflow_host_firewall"],
+        capture_output=True, text=True, timeout=600, check=False,
+        env={"PATH": subprocess.os.environ["PATH"], "HOME": subprocess.os.environ["HOME"],
+             "ANSIBLE_CONFIG": str(REPO_ROOT) + "/ansible.cfg", "ANSIBLE_NOCOLOR": "1"},
+    )
+
+
+def changed(process):
+    return int(process.stdout.split("PLAY RECAP")[-1].split("changed=")[1].split()[0])
+
+
+@pytest.mark.parametrize("backend", ["nftables", "ufw", "firewalld"])
+def test_role_opens_the_model_ports_and_nothing_else(tmp_path, host, backend):
+    name, address = host
+    setup = docker("exec", name, "sh", "-c", "apt-get update -qq && " + SETUP[backend])
+    assert setup.returncode == 0, setup.stdout + setup.stderr
+    for port in (5001, 5100):  # a served-model port of the range, and one outside it
+        docker("exec", "-d", name, "python3", "-m", "http.server", "--bind", "0.0.0.0", str(port))
+    time.sleep(1)
+    assert docker("exec", name, "python3", "-c", "import socket; socket.create_connection(('127.0.0.1', 5001), 3)"
+                  ).returncode == 0
+    assert not reachable(address, 5001), "the %s setup does not deny by default" % backend
+
+    first = apply_role(tmp_path, name, mlflow_host_firewall=backend)
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    assert reachable(address, 5001)
+    assert not reachable(address, 5100)
+
+    second = apply_role(tmp_path, name, mlflow_host_firewall=backend)
+    assert second.returncode == 0, second.stdout[-4000:]
+    assert changed(second) == 0, second.stdout[-4000:]
+
+    if backend == "nftables":
+        # What a reboot does: the service loads /etc/nftables.conf, which includes the rule.
+        assert docker("exec", name, "systemctl", "restart", "nftables").returncode == 0
+        assert reachable(address, 5001) and not reachable(address, 5100)
+
+
+def test_sources_limit_who_may_connect(tmp_path, host):
+    name, address = host
+    setup = docker("exec", name, "sh", "-c", "apt-get update -qq && " + SETUP["nftables"])
+    assert setup.returncode == 0, setup.stderr
+    docker("exec", "-d", name, "python3", "-m", "http.server", "--bind", "0.0.0.0", "5001")
+    time.sleep(1)
+    # Only a network this machine is not in may connect.
+    applied = apply_role(tmp_path, name, mlflow_host_firewall="nftables", mlflow_host_firewall_sources=["192.0.2.0/24"])
+    assert applied.returncode == 0, applied.stdout[-4000:]
+    assert not reachable(address, 5001)
+    rules = docker("exec", name, "nft", "list", "chain", "inet", "filter", "input").stdout
+    # nft merges the tracking port and the adjacent range into one interval.
+    assert 'ip saddr 192.0.2.0/24 tcp dport { 5000-5099 } accept comment "sparkflows-mlflow"' in rules, rules
+
+
+def test_a_missing_chain_is_refused_before_anything_is_written(tmp_path, host):
+    name, _address = host
+    setup = docker("exec", name, "sh", "-c", "apt-get update -qq && " + SETUP["nftables"])
+    assert setup.returncode == 0, setup.stderr
+    refused = apply_role(tmp_path, name, mlflow_host_firewall="nftables", mlflow_host_nftables_chain="inet nope input")
+    assert refused.returncode != 0
+    assert "Check the rule against /etc/nftables.conf" in refused.stdout
+    assert docker("exec", name, "test", "-e", "/etc/nftables.d/sparkflows-mlflow.nft").returncode != 0
+    assert "include" not in docker("exec", name, "cat", "/etc/nftables.conf").stdout
