@@ -173,6 +173,41 @@ def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo
     assert recap == {"mlflow1": (0, 0, 0), "scorer1": (0, 0, 0), "scorer2": (0, 0, 0)}, recap
 
 
+def playbook(lab, repo_root, name, *args):
+    return subprocess.run(
+        ["ansible-playbook", "-i", str(lab["inventory"]), str(repo_root / "playbooks" / name), *args],
+        capture_output=True, text=True, timeout=600, check=False,
+        env=dict(lab["env"], ANSIBLE_CONFIG=str(repo_root / "ansible.cfg")),
+    )
+
+
+def test_report_and_verify_see_a_stopped_scorer(lab, repo_root, tmp_path):
+    report_dir = tmp_path / "report"
+    # mlflow1 has no MLflow here (the mlflow_host Molecule scenario covers it): scorers only.
+    only = ("-l", "scorers,localhost", "-e", "report_dir=%s" % report_dir)
+    healthy = playbook(lab, repo_root, "verify.yml", *only)
+    assert healthy.returncode == 0, healthy.stdout[-4000:]
+    report = json.loads((report_dir / "report.json").read_text())
+    assert report["red"] == []
+    scorer = report["scorers"]["scorer1"][0]
+    assert (scorer["model_id"], scorer["release"], scorer["image"], scorer["score_status"], scorer["healthy"]) \
+        == ("101", "3.1.0", "registry:5000/sparkflows/scorer:3.1.0", 200, True)
+    assert len(scorer["model_sha256"]) == 64 and scorer["score_ms"] > 0
+
+    stopped = docker("exec", "%s-scorer2" % lab["name"], "docker", "stop", "sparkflows-scorer-churn-model")
+    assert stopped.returncode == 0, stopped.stderr
+    red = playbook(lab, repo_root, "verify.yml", *only)
+    assert red.returncode != 0
+    assert "Unhealthy or drifting: scorer2/churn-model" in red.stdout
+    html = (report_dir / "report.html").read_text()
+    assert '<tr class="red">' in html and "not running" in html and "1 red: scorer2/churn-model" in html
+
+    # The scorers play puts it back; the report is green again.
+    assert playbook(lab, repo_root, "scorers.yml").returncode == 0
+    assert playbook(lab, repo_root, "report.yml", *only).returncode == 0
+    assert json.loads((report_dir / "report.json").read_text())["red"] == []
+
+
 def test_second_up_keeps_the_running_hosts(lab):
     before = [docker("inspect", "-f", "{{.Id}}", c).stdout.strip() for c in containers(lab)]
     again = lab["lab_sh"]("up")
