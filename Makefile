@@ -83,3 +83,4 @@ constraints: ## re-freeze constraints.txt from requirements-dev.txt
 bench: venv ## benchmarks (ratios against named baselines, measured in the same run)
 	python tests/bench/bench_model_fetch.py
 	python tests/bench/bench_scorer_container.py
+	python tests/bench/bench_fleet.py

@@ -19,7 +19,8 @@ set -euo pipefail
 #   SFMLOPS_LAB_MLFLOW_PORT (loopback port of mlflow1's tracking server),
 #   SFMLOPS_LAB_SPARKFLOWS_PORT (loopback port of the Sparkflows emulator),
 #   SFMLOPS_LAB_SCORER_PORT (loopback port of scorer1's scoring port 8081; scorer2 gets the next),
-#   SFMLOPS_LAB_REGISTRY_PORT (loopback port of the lab's registry, 15050).
+#   SFMLOPS_LAB_REGISTRY_PORT (loopback port of the lab's registry, 15050),
+#   SFMLOPS_LAB_SCORERS (how many scorer hosts, 2; the fleet benchmark asks for more).
 root=$(cd "$(dirname "$0")/../.." && pwd)
 lab=${SFMLOPS_LAB_NAME:-sfmlops-lab}
 state=${SFMLOPS_LAB_STATE:-$root/.lab}
@@ -32,7 +33,10 @@ mlflow_port=${SFMLOPS_LAB_MLFLOW_PORT:-15000}
 sparkflows_port=${SFMLOPS_LAB_SPARKFLOWS_PORT:-18080}
 scorer_port=${SFMLOPS_LAB_SCORER_PORT:-18181}
 # name:offset — the offset picks the loopback SSH port (ssh_base + offset).
-hosts=(mlflow1:0 scorer1:1 scorer2:2)
+hosts=(mlflow1:0)
+for n in $(seq 1 "${SFMLOPS_LAB_SCORERS:-2}"); do
+    hosts+=("scorer$n:$n")
+done
 
 log() { echo "[lab] $*"; }
 

@@ -1,0 +1,71 @@
+"""Fleet benchmark: playbooks/scorers.yml deploying N lab scorer hosts at once against deploying
+1 (the baseline), in one run (target: N hosts in <= 2 x the wall time of 1).
+
+A lab of its own (tests/lab/lab.sh, N + 1 fresh scorer hosts with their own Docker Engine) is
+brought up first, outside the timing. Then scorer1 alone is deployed (the baseline), then the
+other N hosts together (serial N, forks N). Both start from fresh hosts: apt, the registry CA,
+the model download, the image pull and the health-gated start are all in the timing.
+Usage: python tests/bench/bench_fleet.py [--hosts 20]
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+
+import yaml
+
+REPO = pathlib.Path(__file__).resolve().parent.parent.parent
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hosts", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        state = pathlib.Path(tmp) / "lab"
+        env = dict(os.environ, SFMLOPS_LAB_NAME="sfmlops-fleet", SFMLOPS_LAB_STATE=str(state),
+                   SFMLOPS_LAB_SSH_PORT="24220", SFMLOPS_LAB_MLFLOW_PORT="24000", SFMLOPS_LAB_SPARKFLOWS_PORT="24080",
+                   SFMLOPS_LAB_SCORER_PORT="24300", SFMLOPS_LAB_REGISTRY_PORT="24050",
+                   SFMLOPS_LAB_SCORERS=str(args.hosts + 1), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+        lab_sh = str(REPO / "tests" / "lab" / "lab.sh")
+        try:
+            started = time.monotonic()
+            subprocess.run([lab_sh, "up"], env=env, check=True, timeout=1800, stdout=subprocess.DEVNULL)
+            print("lab of %d scorer hosts up in %.0f s (not timed below)" % (args.hosts + 1, time.monotonic() - started))
+            group_vars = yaml.safe_load((REPO / "inventories" / "lab" / "group_vars" / "scorers.yml").read_text())
+            group_vars.update(scorer_registry_password=(state / "registry" / "password").read_text().strip(),
+                              scorer_registry_ca_path=str(state / "registry" / "ca.crt"))
+            hosts = dict(("scorer%d" % n, {"ansible_port": 24220 + n}) for n in range(1, args.hosts + 2))
+            inventory = pathlib.Path(tmp) / "hosts.json"
+            inventory.write_text(json.dumps({"all": {"children": {"scorers": {"hosts": hosts, "vars": group_vars}}, "vars": {
+                "ansible_host": "127.0.0.1", "ansible_user": "root", "ansible_python_interpreter": "/usr/bin/python3",
+                "ansible_ssh_private_key_file": str(state / "id_ed25519"),
+                "ansible_ssh_common_args": "-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes" % (state / "known_hosts"),
+            }}}))
+
+            def deploy(limit, parallel):
+                begun = time.monotonic()
+                done = subprocess.run(
+                    ["ansible-playbook", "-i", str(inventory), str(REPO / "playbooks" / "scorers.yml"), "-l", limit,
+                     "-f", str(parallel), "-e", "scorer_serial=%d" % parallel],
+                    env=env, capture_output=True, text=True, timeout=3600, check=False)
+                if done.returncode != 0:
+                    raise SystemExit("deploy of %s failed:\n%s" % (limit, done.stdout[-4000:]))
+                return time.monotonic() - begun
+
+            one = deploy("scorer1", 1)
+            fleet = deploy(":".join("scorer%d" % n for n in range(2, args.hosts + 2)), args.hosts)
+        finally:
+            subprocess.run([lab_sh, "down"], env=env, check=False, timeout=600, stdout=subprocess.DEVNULL)
+    print("deploy 1 scorer host: %.1f s; %d hosts at once: %.1f s" % (one, args.hosts, fleet))
+    print("ratio %d hosts / 1 host: %.2f (target <= 2.0)" % (args.hosts, fleet / one))
+    return 0 if fleet / one <= 2.0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
