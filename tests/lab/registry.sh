@@ -72,14 +72,16 @@ http:
 auth:
   htpasswd: {realm: sfmlops-lab, path: /etc/docker/registry/htpasswd}
 CONFIG
-    # Kept when it runs from this state (another checkout's registry of the same name is replaced).
-    local running
-    running=$(docker inspect -f '{{.State.Running}} {{range .Mounts}}{{if eq .Destination "/etc/docker/registry"}}{{.Source}}{{end}}{{end}}' \
+    # Kept only when it runs with this state's CA: a registry of the same name from another
+    # checkout, or from a state directory removed and made anew, is replaced.
+    local running ca
+    ca=$(sha256sum "$state/ca.crt" | cut -c1-16)
+    running=$(docker inspect -f '{{.State.Running}} {{index .Config.Labels "sfmlops.registry.ca"}}' \
         "$container" 2>/dev/null || true)
-    if [ "$running" != "true $state" ]; then
+    if [ "$running" != "true $ca" ]; then
         docker rm -f "$container" >/dev/null 2>&1 || true
         log "starting $container on $address"
-        docker run -d --name "$container" --restart unless-stopped --label sfmlops.registry=1 \
+        docker run -d --name "$container" --restart unless-stopped --label "sfmlops.registry.ca=$ca" \
             -p "$address:5000" -v "$state:/etc/docker/registry:ro" -v "$state/storage:/var/lib/registry" \
             "$image" >/dev/null
     fi
