@@ -208,8 +208,9 @@ def observed_state(container, desired):
         restart_policy=(host.get('RestartPolicy') or {}).get('Name') or 'no',
     )
     if 'port' in desired:
-        bindings = (host.get('PortBindings') or {}).get(desired['port'].split('->')[1]) or []
-        observed['port'] = ', '.join('%s:%s->%s' % (b.get('HostIp') or '0.0.0.0', b.get('HostPort'), desired['port'].split('->')[1])
+        container_port = desired['port'].split('->')[1]
+        bindings = (host.get('PortBindings') or {}).get(container_port) or []
+        observed['port'] = ', '.join('%s:%s->%s' % (b.get('HostIp') or '0.0.0.0', b.get('HostPort'), container_port)
                                      for b in bindings) or None
     if 'memory' in desired:
         observed['memory'] = host.get('Memory') or None
@@ -225,6 +226,16 @@ def observed_state(container, desired):
 
 # Differences in these fields are applied to the running container; any other recreates it.
 IN_PLACE = ('restart_policy', 'memory', 'cpus')
+
+
+def limits(desired):
+    """Engine arguments of the limits in desired, the same at create and at update."""
+    return dict(
+        mem_limit=desired.get('memory'),
+        memswap_limit=-1 if desired.get('memory') else None,
+        cpu_period=CPU_PERIOD if 'cpus' in desired else None,
+        cpu_quota=int(desired['cpus'] * CPU_PERIOD) if 'cpus' in desired else None,
+    )
 
 
 def differences(observed, desired):
@@ -273,9 +284,10 @@ class Scorer(object):
                 reference, registry, text)
         return 'cannot pull %s from %s: %s' % (reference, registry, text)
 
-    def local_image_id(self, reference):
+    def local_image(self, reference):
+        """The host's image of reference (inspect answer), None when it has none."""
         try:
-            return self.client.inspect_image(reference)['Id']
+            return self.client.inspect_image(reference)
         except ImageNotFound:
             return None
 
@@ -288,7 +300,8 @@ class Scorer(object):
     def ensure_image(self, reference):
         """(image id or None in check mode when it would be pulled, whether it changed)."""
         pull = self.params['pull']
-        local = self.local_image_id(reference)
+        image = self.local_image(reference)
+        local = image and image['Id']
         if pull == 'never':
             if not local:
                 raise ScorerError('image %s is not on this host and pull is never' % reference)
@@ -297,7 +310,7 @@ class Scorer(object):
             return local, False
         if self.module.check_mode:
             digest = self.remote_digest(reference)
-            if local and any(d.endswith('@' + digest) for d in self.client.inspect_image(reference).get('RepoDigests') or []):
+            if local and any(d.endswith('@' + digest) for d in image.get('RepoDigests') or []):
                 return local, False
             return None, True
         repository, tag = reference.rsplit(':', 1)
@@ -305,7 +318,7 @@ class Scorer(object):
             self.client.pull(repository, tag=tag, auth_config=self.auth_config())
         except APIError as e:
             raise ScorerError(self.explain_registry_error(reference, e))
-        pulled = self.local_image_id(reference)
+        pulled = self.local_image(reference)['Id']
         if pulled != local:
             self.actions.append('pulled %s' % reference)
         return pulled, pulled != local
@@ -316,10 +329,7 @@ class Scorer(object):
             binds={desired['model']['source']: dict(bind=desired['model']['target'], mode='ro')},
             port_bindings={params['container_port']: (host_ip, host_port)},
             restart_policy=dict(Name=desired['restart_policy']),
-            mem_limit=desired.get('memory'),
-            memswap_limit=-1 if desired.get('memory') else None,
-            cpu_period=CPU_PERIOD if 'cpus' in desired else None,
-            cpu_quota=int(desired['cpus'] * CPU_PERIOD) if 'cpus' in desired else None,
+            **limits(desired)
         )
         container = self.client.create_container(
             desired['image'], name=name, labels=desired['labels'],
@@ -329,11 +339,11 @@ class Scorer(object):
         return container['Id']
 
     def start(self, name, container_id):
+        """Start a container; the caller decides what becomes of it when that fails."""
         try:
             self.client.start(container_id)
         except APIError as e:
             text = str(e.explanation or e)
-            self.remove(container_id)
             if 'port is already allocated' in text or 'address already in use' in text:
                 raise ScorerError('host port %s on %s is already taken by something else; %s not started'
                                   % (self.params['host_port'], self.params['bind_address'], name))
@@ -472,9 +482,8 @@ class Scorer(object):
         image_id, image_changed = self.ensure_image(reference)
         desired = desired_state(params, image_id, tag)
         observed = observed_state(current, desired) if current else None
+        # A new container differs in every field; an image still to pull (check mode) in image_id.
         changed_fields = differences(observed, desired) if current else sorted(desired)
-        if image_id is None:
-            changed_fields = sorted(set(changed_fields) | {'image_id'})
         recreate = [f for f in changed_fields if f not in IN_PLACE]
         in_place = [f for f in changed_fields if f in IN_PLACE]
         running = bool(current and current['State'].get('Running'))
@@ -488,10 +497,7 @@ class Scorer(object):
             else:
                 if in_place:
                     self.client.update_container(
-                        container_id, restart_policy=dict(Name=desired['restart_policy']),
-                        mem_limit=desired.get('memory'), memswap_limit=-1 if desired.get('memory') else None,
-                        cpu_period=CPU_PERIOD if 'cpus' in desired else None,
-                        cpu_quota=int(desired['cpus'] * CPU_PERIOD) if 'cpus' in desired else None)
+                        container_id, restart_policy=dict(Name=desired['restart_policy']), **limits(desired))
                     self.actions.append('updated %s in place: %s' % (name, ', '.join(in_place)))
                 if want_running and not running:
                     self.start(name, container_id)

@@ -10,7 +10,8 @@ import pytest
 from emulator.models import make_model_zip
 from utils.playbook import run_playbook
 from utils.ports import free_port
-from utils.scorer import NEVER_READY, REPO_ROOT, SAMPLE, SCORE_ONES, docker, inspect, score
+from utils.docker import docker, inspect
+from utils.scorer import NEVER_READY, REPO_ROOT, SAMPLE, SCORE_ONES, score
 
 
 @pytest.fixture
@@ -148,6 +149,18 @@ def test_host_port_taken(tmp_path, scorer_registry, container_name, model, port)
     assert failed.rc != 0
     assert failed.result["msg"].startswith("host port %d on 127.0.0.1 is already taken" % port), failed.result["msg"]
     assert inspect(container_name) is None
+
+
+def test_a_stopped_scorer_that_cannot_start_is_kept(tmp_path, scorer_registry, container_name, model, port):
+    assert run(tmp_path, scorer_registry, container_name, port, model_path=str(model), state="stopped").rc == 0
+    stopped_id = inspect(container_name)["Id"]
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", port))
+        holder.listen()
+        failed = run(tmp_path, scorer_registry, container_name, port, model_path=str(model))
+    assert failed.rc != 0
+    assert failed.result["msg"].startswith("host port %d on 127.0.0.1 is already taken" % port), failed.result["msg"]
+    assert inspect(container_name)["Id"] == stopped_id
 
 
 def test_model_path_missing(tmp_path, scorer_registry, container_name, port):
