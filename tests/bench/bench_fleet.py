@@ -17,9 +17,10 @@ import sys
 import tempfile
 import time
 
-import yaml
-
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+from utils.lab import scorer_vars, ssh_vars  # noqa: E402
 
 
 def main():
@@ -37,16 +38,10 @@ def main():
             started = time.monotonic()
             subprocess.run([lab_sh, "up"], env=env, check=True, timeout=1800, stdout=subprocess.DEVNULL)
             print("lab of %d scorer hosts up in %.0f s (not timed below)" % (args.hosts + 1, time.monotonic() - started))
-            group_vars = yaml.safe_load((REPO / "inventories" / "lab" / "group_vars" / "scorers.yml").read_text())
-            group_vars.update(scorer_registry_password=(state / "registry" / "password").read_text().strip(),
-                              scorer_registry_ca_path=str(state / "registry" / "ca.crt"))
             hosts = dict(("scorer%d" % n, {"ansible_port": 24220 + n}) for n in range(1, args.hosts + 2))
             inventory = pathlib.Path(tmp) / "hosts.json"
-            inventory.write_text(json.dumps({"all": {"children": {"scorers": {"hosts": hosts, "vars": group_vars}}, "vars": {
-                "ansible_host": "127.0.0.1", "ansible_user": "root", "ansible_python_interpreter": "/usr/bin/python3",
-                "ansible_ssh_private_key_file": str(state / "id_ed25519"),
-                "ansible_ssh_common_args": "-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes" % (state / "known_hosts"),
-            }}}))
+            inventory.write_text(json.dumps({"all": {
+                "children": {"scorers": {"hosts": hosts, "vars": scorer_vars(state)}}, "vars": ssh_vars(state)}}))
 
             def deploy(limit, parallel):
                 begun = time.monotonic()

@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from emulator.models import make_model_zip  # noqa: E402
 from utils.ports import free_port  # noqa: E402
-from utils.scorer import REGISTRY_SH, REGISTRY_STATE, Registry  # noqa: E402
+from utils.scorer import start_registry  # noqa: E402
 
 NAME = "sfmlops-bench-scorer"
 
@@ -52,8 +52,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    subprocess.run([str(REGISTRY_SH), "up"], check=True, timeout=600, env=dict(os.environ, SFMLOPS_REGISTRY_STATE=str(REGISTRY_STATE)))
-    registry = Registry(REGISTRY_STATE)
+    registry = start_registry()
     password, image = registry.password, registry.repository
     with tempfile.TemporaryDirectory() as tmp:
         tmp = pathlib.Path(tmp)

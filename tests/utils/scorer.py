@@ -11,6 +11,8 @@ import uuid
 
 import pytest
 
+from utils.docker import docker
+
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 REGISTRY_SH = REPO_ROOT / "tests" / "lab" / "registry.sh"
 # registry.sh's default state (the lab's registry keeps its own under .lab/registry).
@@ -31,25 +33,20 @@ class Registry(object):
 
     def forget_local(self, release):
         """Remove the host's copy of a release's image, so that the next run must pull it."""
-        subprocess.run(["docker", "image", "rm", "%s:%s" % (self.repository, release)],
-                       capture_output=True, check=False)
+        docker("image", "rm", "%s:%s" % (self.repository, release))
 
 
-@pytest.fixture(scope="session")
-def scorer_registry(tmp_path_factory):
+def start_registry():
+    """tests/lab/registry.sh up (idempotent): the registry with the scorer image of RELEASES."""
     state = pathlib.Path(os.environ.get("SFMLOPS_REGISTRY_STATE", REGISTRY_STATE))
     subprocess.run([str(REGISTRY_SH), "up"], check=True, timeout=600,
                    env=dict(os.environ, SFMLOPS_REGISTRY_STATE=str(state), SFMLOPS_REGISTRY_RELEASES=" ".join(RELEASES)))
     return Registry(state)
 
 
-def docker(*args, check=True):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=120)
-
-
-def inspect(name):
-    answer = docker("inspect", name, check=False)
-    return json.loads(answer.stdout)[0] if answer.returncode == 0 else None
+@pytest.fixture(scope="session")
+def scorer_registry():
+    return start_registry()
 
 
 @pytest.fixture
@@ -57,7 +54,7 @@ def container_name():
     """A unique scorer container name; it and its blue/green companions are removed afterwards."""
     name = "sfmlops-test-%s" % uuid.uuid4().hex[:8]
     yield name
-    docker("rm", "-f", name, name + "-candidate", name + "-retired", check=False)
+    docker("rm", "-f", name, name + "-candidate", name + "-retired")
 
 
 def score(port, payload=None, path="/predict", timeout=5):

@@ -10,7 +10,9 @@ import urllib.request
 
 import paramiko
 import pytest
-import yaml
+
+from utils.docker import docker
+from utils.lab import scorer_vars, ssh_vars
 
 HOSTS = ("mlflow1", "scorer1", "scorer2")
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role's default sample
@@ -29,10 +31,6 @@ def available_suites():
     if probe.returncode == 0:
         suites.append("trixie")
     return suites
-
-
-def docker(*args):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=120, check=False)
 
 
 @pytest.fixture(scope="module", params=available_suites())
@@ -69,18 +67,9 @@ def lab(request, repo_root, tmp_path_factory):
     inventory.write_text(json.dumps({"all": {
         "children": {
             "ungrouped": {"hosts": {"mlflow1": {"ansible_port": ports["mlflow1"]}}},
-            "scorers": {"hosts": scorers, "vars": dict(
-                yaml.safe_load((repo_root / "inventories/lab/group_vars/scorers.yml").read_text()),
-                scorer_registry_password=(state / "registry" / "password").read_text().strip(),
-                scorer_registry_ca_path=str(state / "registry" / "ca.crt"))},
+            "scorers": {"hosts": scorers, "vars": scorer_vars(state)},
         },
-        "vars": {
-            "ansible_host": "127.0.0.1",
-            "ansible_user": "root",
-            "ansible_python_interpreter": "/usr/bin/python3",
-            "ansible_ssh_private_key_file": str(state / "id_ed25519"),
-            "ansible_ssh_common_args": "-o UserKnownHostsFile=%s -o StrictHostKeyChecking=yes" % (state / "known_hosts"),
-        },
+        "vars": ssh_vars(state),
     }}))
     return {"name": name, "state": state, "ports": ports, "inventory": inventory, "lab_sh": lab_sh, "env": env,
             "sparkflows_port": HTTP_PORTS[suite][1], "scorer_ports": (HTTP_PORTS[suite][2], HTTP_PORTS[suite][2] + 1)}

@@ -15,6 +15,7 @@ import uuid
 import pytest
 import yaml
 
+from utils.docker import docker
 from utils.playbook import REPO_ROOT
 
 IMAGE = "sfmlops/lab-host:bookworm"
@@ -28,10 +29,6 @@ SETUP = {
     "firewalld": "apt-get install -y -qq firewalld >/dev/null && systemctl enable --now firewalld"
                  " && firewall-cmd --state",
 }
-
-
-def docker(*args, timeout=300):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def reachable(address, port):

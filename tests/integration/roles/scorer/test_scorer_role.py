@@ -18,7 +18,8 @@ from emulator.fixtures import ADMIN_TOKEN
 from emulator.models import make_model_zip
 from utils.playbook import REPO_ROOT
 from utils.ports import free_port
-from utils.scorer import SAMPLE, SCORE_ONES, docker, inspect, score
+from utils.docker import docker, inspect
+from utils.scorer import SAMPLE, SCORE_ONES, score
 
 HOSTS = ("scorer-a", "scorer-b", "scorer-c")
 
@@ -69,7 +70,7 @@ def fleet(tmp_path, emulator, scorer_registry):
     made = Fleet(tmp_path, emulator, scorer_registry)
     yield made
     docker("rm", "-f", *made.containers, *[c + "-candidate" for c in made.containers],
-           *[c + "-retired" for c in made.containers], check=False)
+           *[c + "-retired" for c in made.containers])
 
 
 class Load(threading.Thread):
