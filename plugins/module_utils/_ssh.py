@@ -212,7 +212,7 @@ CHECK_ARGUMENT_SPEC = dict(
     port=dict(type='int', default=22),
     user=dict(type='str'),
     key_path=dict(type='path'),
-    host_key=dict(type='str'),
+    host_key=dict(type='str', no_log=False),  # a public key
     known_hosts_path=dict(type='path'),
     authenticate=dict(type='bool', default=True),
     command=dict(type='str', default='true'),

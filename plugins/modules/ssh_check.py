@@ -113,7 +113,7 @@ authenticated:
   returned: success
   type: bool
 rc:
-  description: Exit status of O(command) (always 0: another fails the task).
+  description: Exit status of O(command), always 0 (any other fails the task).
   returned: when O(authenticate=true)
   type: int
 stdout:

@@ -32,8 +32,9 @@ ssh_base=${SFMLOPS_LAB_SSH_PORT:-22220}
 mlflow_port=${SFMLOPS_LAB_MLFLOW_PORT:-15000}
 sparkflows_port=${SFMLOPS_LAB_SPARKFLOWS_PORT:-18080}
 scorer_port=${SFMLOPS_LAB_SCORER_PORT:-18181}
-# name:offset — the offset picks the loopback SSH port (ssh_base + offset).
-hosts=(mlflow1:0)
+# name:offset — the offset picks the loopback SSH port (ssh_base + offset). sparkflows1 is the
+# Sparkflows host (its service user `sparkflows`, no Sparkflows in it: the API is the emulator).
+hosts=(mlflow1:0 sparkflows1:99)
 for n in $(seq 1 "${SFMLOPS_LAB_SCORERS:-2}"); do
     hosts+=("scorer$n:$n")
 done
@@ -106,6 +107,9 @@ up() {
         wait_booted "$container"
         docker exec -i "$container" sh -c 'umask 077; mkdir -p /root/.ssh; cat > /root/.ssh/authorized_keys' \
             <"$state/id_ed25519.pub"
+        # The user a Sparkflows install runs as: remote mode gives it SSH access to mlflow1.
+        [ "$name" != sparkflows1 ] || docker exec "$container" sh -c \
+            'id sparkflows >/dev/null 2>&1 || useradd --create-home --shell /bin/bash sparkflows'
         # The host key as the container itself holds it (not trusted from the network).
         key=$(docker exec "$container" cat /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f1,2)
         echo "[127.0.0.1]:$port $key" >>"$state/known_hosts.new"

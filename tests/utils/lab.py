@@ -25,3 +25,10 @@ def scorer_vars(state):
     values.update(scorer_registry_password=(state / "registry" / "password").read_text().strip(),
                   scorer_registry_ca_path=str(state / "registry" / "ca.crt"))
     return values
+
+
+def sparkflows_vars():
+    """inventories/lab/group_vars/sparkflows.yml, but the MLflow password (it reads .lab/)."""
+    values = yaml.safe_load((REPO_ROOT / "inventories" / "lab" / "group_vars" / "sparkflows.yml").read_text())
+    del values["sparkflows_mlflow_password"]
+    return values

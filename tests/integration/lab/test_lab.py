@@ -12,9 +12,9 @@ import paramiko
 import pytest
 
 from utils.docker import docker
-from utils.lab import scorer_vars, ssh_vars
+from utils.lab import scorer_vars, sparkflows_vars, ssh_vars
 
-HOSTS = ("mlflow1", "scorer1", "scorer2")
+HOSTS = {"mlflow1": 0, "scorer1": 1, "scorer2": 2, "sparkflows1": 99}  # name: offset of its SSH port
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role's default sample
 # Each suite's lab gets its own names and ports so it never touches a user's `make lab`.
 SSH_PORTS = {"bookworm": 23220, "trixie": 23230}
@@ -59,15 +59,19 @@ def lab(request, repo_root, tmp_path_factory):
     up = lab_sh("up")
     request.addfinalizer(lambda: lab_sh("down"))
     assert up.returncode == 0, up.stderr
-    ports = {host: SSH_PORTS[suite] + offset for offset, host in enumerate(HOSTS)}
+    ports = {host: SSH_PORTS[suite] + offset for host, offset in HOSTS.items()}
     inventory = state.parent / "hosts.json"
-    # The lab's scorer hosts as scorers, as inventories/lab has them; mlflow1 in no group, so no
-    # MLflow is installed (the mlflow_host Molecule scenario covers that).
+    # The lab's scorer and Sparkflows hosts, as inventories/lab has them; mlflow1 in no group, so
+    # no MLflow is installed (the mlflow_host Molecule scenario covers that): sparkflows1 gets its
+    # SSH access to mlflow1 (remote mode) without the tracking server check.
     scorers = {"scorer1": {"ansible_port": ports["scorer1"]}, "scorer2": {"ansible_port": ports["scorer2"]}}
+    sparkflows = dict(sparkflows_vars(), sparkflows_mlflow_mlflow_host="mlflow1", sparkflows_mlflow_ssh_user_groups=[],
+                      sparkflows_mlflow_ssh_check_command="hostname", sparkflows_mlflow_check_reachability=False)
     inventory.write_text(json.dumps({"all": {
         "children": {
             "ungrouped": {"hosts": {"mlflow1": {"ansible_port": ports["mlflow1"]}}},
             "scorers": {"hosts": scorers, "vars": scorer_vars(state)},
+            "sparkflows": {"hosts": {"sparkflows1": {"ansible_port": ports["sparkflows1"]}}, "vars": sparkflows},
         },
         "vars": ssh_vars(state),
     }}))
@@ -146,6 +150,19 @@ def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo
     first, recap = site(lab, repo_root)
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
     assert recap["scorer1"][0] > 0 and recap["scorer2"][0] > 0 and "mlflow1" not in recap, recap
+    assert recap["sparkflows1"][0] > 0, recap
+    # Remote mode: Sparkflows' service user reaches mlflow1 over SSH with its new key, host key
+    # checked by OpenSSH itself, and the emulator holds the key path.
+    session = docker("exec", "-u", "sparkflows", "%s-sparkflows1" % lab["name"], "ssh", "-o", "BatchMode=yes",
+                     "-o", "StrictHostKeyChecking=yes", "-i", "/home/sparkflows/.ssh/sparkflows_mlflow",
+                     "sparkflows@mlflow1", "hostname", timeout=60)
+    assert session.stdout.strip() == "mlflow1", session.stderr
+    request = urllib.request.Request("http://127.0.0.1:%d/api/v1/configurations" % lab["sparkflows_port"],
+                                     headers={"token": "admin-token"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        stored = dict((entry["name"], entry["value"]) for entry in json.loads(answer.read()))
+    assert stored["mlops.mlflow.deploy.mode"] == "remote"
+    assert stored["mlops.mlflow.ssh.key.path"] == "/home/sparkflows/.ssh/sparkflows_mlflow"
     # Scored from this machine through each scorer host's published port, as `make lab` prints it.
     for port in lab["scorer_ports"]:
         request = urllib.request.Request("http://127.0.0.1:%d/predict" % port, method="POST",
@@ -159,7 +176,7 @@ def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo
 
     second, recap = site(lab, repo_root)
     assert second.returncode == 0, second.stdout[-4000:]
-    assert recap == {"scorer1": (0, 0, 0), "scorer2": (0, 0, 0)}, recap
+    assert recap == {"scorer1": (0, 0, 0), "scorer2": (0, 0, 0), "sparkflows1": (0, 0, 0)}, recap
 
 
 def playbook(lab, repo_root, name, *args):

@@ -67,6 +67,8 @@ def lab(request, tmp_path_factory):
         "sparkflows_api_token": ADMIN_TOKEN,
         "sparkflows_mlflow_tracking_url": "http://mlflow1:5000",
         "sparkflows_mlflow_deploy_mode": "remote",
+        # The emulator listens on this machine's loopback: the API is called from here.
+        "sparkflows_mlflow_api_delegate_to": "localhost",
     }}}))
     return {"containers": containers, "inventory": inventory, "state_file": state / "configurations.json",
             "work": state}

@@ -61,7 +61,7 @@ def sshd(tmp_path):
     transports, channels = [], []
 
     def serve():
-        for _ in range(8):  # bounded: a test makes at most a few connections
+        for _attempt in range(8):  # bounded: a test makes at most a few connections
             try:
                 connection, _address = listener.accept()
             except OSError:
