@@ -46,8 +46,10 @@ lab: lab-up ## bring up the lab, run playbooks/site.yml on it, and score once
 	@echo "  SSH:        ssh -i .lab/id_ed25519 -o UserKnownHostsFile=.lab/known_hosts -p 22220 root@127.0.0.1"
 	@echo "  MLflow:     curl -s -u \"admin:\$$(cat .lab/mlflow-admin-password)\" 'http://127.0.0.1:15000/api/2.0/mlflow/experiments/search?max_results=5'"
 	@echo "  Sparkflows: curl -s -H 'token: admin-token' http://127.0.0.1:18080/api/v1/configurations  (the emulator, a stand-in)"
-	@echo "  Score:      $(SCORE_CURL)"
+	@echo "  Score:      $(subst ",\",$(SCORE_CURL))"
 	@echo "              (churn-model on scorer1; scorer2 answers on 18182)"
+	@echo "  Remote:     ssh -i .lab/id_ed25519 -o UserKnownHostsFile=.lab/known_hosts -p 22319 root@127.0.0.1 \"su sparkflows -c 'ssh -i ~/.ssh/sparkflows_mlflow mlflow1 hostname'\""
+	@echo "              (Sparkflows' service user on sparkflows1 reaching mlflow1 with the key remote mode gave it)"
 	@echo "  Stop it:    make lab-down"
 	@echo
 	@echo "Scoring once with that curl:"

@@ -74,11 +74,11 @@ def lab(request, tmp_path_factory):
             "work": state}
 
 
-def run(lab, verbose=False, **role_vars):
+def run(lab, *options, verbose=False, **role_vars):
     extra = lab["work"] / ("vars-%s.json" % uuid.uuid4().hex[:6])
     extra.write_text(json.dumps(role_vars))
     command = ["ansible-playbook", "-i", str(lab["inventory"]), str(REPO_ROOT / "playbooks" / "sparkflows_mlflow.yml"),
-               "-e", "@%s" % extra, "--diff"] + (["-vvv"] if verbose else [])
+               "-e", "@%s" % extra, "--diff", *options] + (["-vvv"] if verbose else [])
     process = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False,
                              env=dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                                       ANSIBLE_DEPRECATION_WARNINGS="0"))
@@ -141,6 +141,12 @@ def test_generated_key_opens_a_session_then_idempotent_then_rotated(lab):
 
     second = run(lab)
     assert second.returncode == 0 and second.changed == 0, second.stdout[-3000:]
+
+    # Check mode with a rotation asked: reported, nothing touched.
+    before = installed_key(lab), marked_keys(lab), configuration(lab)
+    checked = run(lab, "--check", sparkflows_mlflow_ssh_key_rotate=True)
+    assert checked.returncode == 0 and checked.changed > 0, checked.stdout[-3000:]
+    assert (installed_key(lab), marked_keys(lab), configuration(lab)) == before
 
     old = lab["work"] / "old_key"
     old.write_text(key)
@@ -284,3 +290,24 @@ def test_bad_input_is_a_clear_error_and_the_configuration_stays(lab, openbao, ca
     assert expected.lower() in (result.stdout + result.stderr).lower(), result.stdout[-3000:]
     assert configuration(lab) == before_config
     assert installed_key(lab) == before_key and marked_keys(lab) == before_authorized
+
+
+def test_fire_mlops_server_mode_checks_8086_from_the_sparkflows_host(lab):
+    before = configuration(lab)
+    mode = dict(sparkflows_mlflow_deploy_mode="fire_mlops_server", sparkflows_mlflow_fire_mlops_host="mlflow1",
+                sparkflows_mlflow_reachability_timeout=3)
+    closed = run(lab, **mode)
+    assert closed.returncode != 0
+    assert "sparkflows1 cannot reach the Fire MLOps server on mlflow1:8086" in closed.stdout, closed.stdout[-3000:]
+    assert configuration(lab) == before
+
+    assert docker("exec", lab["containers"]["mlflow1"], "systemd-run", "--unit", "fire-mlops-stand-in",
+                  "python3", "-m", "http.server", "8086").returncode == 0
+    wait(lambda: docker("exec", lab["containers"]["mlflow1"], "python3", "-c",
+                        "import socket; socket.create_connection(('127.0.0.1', 8086), 2)").returncode == 0,
+         "the Fire MLOps stand-in", 30)
+    opened = run(lab, **mode)
+    assert opened.returncode == 0, opened.stdout[-3000:]
+    stored = configuration(lab)
+    assert (stored["mlops.mlflow.deploy.mode"], stored["mlops.fire.mlops.host"], stored["mlops.fire.mlops.port"]) \
+        == ("fire_mlops_server", "mlflow1", "8086")
