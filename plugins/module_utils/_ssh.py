@@ -33,6 +33,10 @@ class SSHKeyError(Exception):
     pass
 
 
+ENCRYPTED_KEY_MESSAGE = ('the private key is encrypted with a passphrase: give an unencrypted key '
+                         '(Sparkflows reads the key file without one)')
+
+
 def require_paramiko(module):
     if paramiko is None:
         module.fail_json(msg=missing_required_lib('paramiko (Debian: python3-paramiko)'),
@@ -58,12 +62,34 @@ def load_private_key(text):
         try:
             return key_class.from_private_key(io.StringIO(text))
         except paramiko.PasswordRequiredException:
-            raise SSHKeyError('the private key is encrypted with a passphrase: give an unencrypted key '
-                              '(Sparkflows reads the key file without one)')
+            raise SSHKeyError(ENCRYPTED_KEY_MESSAGE)
         except (paramiko.SSHException, ValueError, TypeError, IndexError, AssertionError):
             continue
+    key = _ecdsa_key_via_cryptography(text)
+    if key is not None:
+        return key
     raise SSHKeyError('the given material is not a valid SSH private key (RSA, ECDSA or Ed25519, '
                       'OpenSSH or PEM format)')
+
+
+def _ecdsa_key_via_cryptography(text):
+    """An ECDSA key in OpenSSH format read by cryptography: paramiko before 3.0 (python3-paramiko
+    2.12 of Debian 12) fails on these with "Invalid key curve identifier"."""
+    try:
+        from cryptography.exceptions import UnsupportedAlgorithm
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.serialization import load_ssh_private_key
+    except ImportError:
+        return None
+    try:
+        key = load_ssh_private_key(text.strip().encode('ascii'), password=None)
+    except TypeError:  # cryptography's word for "encrypted"
+        raise SSHKeyError(ENCRYPTED_KEY_MESSAGE)
+    except (ValueError, UnicodeError, UnsupportedAlgorithm):
+        return None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        return None
+    return paramiko.ECDSAKey(vals=(key, key.public_key()))
 
 
 def parse_host_key(line):

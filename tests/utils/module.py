@@ -21,8 +21,8 @@ def run_module(name, workdir, **args):
     return json.loads(process.stdout)
 
 
-def ssh_keygen(path, key_type="ed25519", passphrase=""):
+def ssh_keygen(path, key_type="ed25519", passphrase="", extra=()):
     """A new key pair at path and path.pub (OpenSSH's own tool); returns path as str."""
-    subprocess.run(["ssh-keygen", "-q", "-t", key_type, "-N", passphrase, "-C", "", "-f", str(path)],
+    subprocess.run(["ssh-keygen", "-q", "-t", key_type, *extra, "-N", passphrase, "-C", "", "-f", str(path)],
                    check=True, timeout=30)
     return str(path)

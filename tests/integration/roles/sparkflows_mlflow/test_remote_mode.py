@@ -177,6 +177,18 @@ def test_a_key_file_on_the_controller_limited_to_the_sparkflows_host(lab):
     assert session.stdout.strip() == "mlflow1", session.stderr
 
 
+def test_a_key_file_already_on_the_sparkflows_host(lab):
+    source = ssh_keygen(lab["work"] / "on_host", key_type="ecdsa")
+    docker("cp", source, "%s:/root/mlflow_key" % lab["containers"]["sparkflows1"])
+    result = run(lab, sparkflows_mlflow_ssh_key_source="file", sparkflows_mlflow_ssh_key_file="/root/mlflow_key",
+                 sparkflows_mlflow_ssh_key_file_on_host=True)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert fingerprint_of(installed_key(lab)) == fingerprint_of(open(source).read())
+    assert [line.split()[0] for line in marked_keys(lab)] == ["ecdsa-sha2-nistp256"]
+    session = ssh_as_sparkflows(lab)
+    assert session.stdout.strip() == "mlflow1", session.stderr
+
+
 @pytest.fixture(scope="module")
 def openbao(request, tmp_path_factory):
     """A real OpenBao dev server on loopback with the key at secret/sparkflows/mlflow-ssh."""
@@ -251,7 +263,7 @@ def secrets_manager(request, tmp_path_factory):
 def test_aws_secrets_manager_rotates_the_vault_key_away(lab, secrets_manager):
     text = open(ssh_keygen(lab["work"] / "aws", key_type="rsa")).read()
     secrets_manager["client"].create_secret(Name="sparkflows/mlflow-ssh", SecretString=json.dumps({"key": text}))
-    result = run(lab, sparkflows_mlflow_ssh_key_source="aws_secretsmanager",
+    result = run(lab, verbose=True, sparkflows_mlflow_ssh_key_source="aws_secretsmanager",
                  sparkflows_mlflow_aws_secret="sparkflows/mlflow-ssh", sparkflows_mlflow_aws_secret_field="key",
                  sparkflows_mlflow_aws_region="eu-west-1", sparkflows_mlflow_aws_endpoint_url=secrets_manager["url"],
                  sparkflows_mlflow_aws_access_key="testing", sparkflows_mlflow_aws_secret_key="testing")
