@@ -15,6 +15,9 @@ description:
   - The body streams to a temporary file in the directory of O(dest) in constant memory, is
     fsynced, verified (O(checksum), zip archive) and renamed over O(dest) atomically. A failed or
     interrupted download leaves the previous model as it was and no partial file.
+  - The sha256 is computed in a second thread while the body arrives, and the disk writes start
+    while it arrives too, so that verifying and fsyncing a large model add little to the transfer.
+    Written pages leave the page cache as they reach the disk.
   - A cut connection resumes with an HTTP range request when the server allows it, up to
     O(download_retries) times.
   - Beside O(dest), C(<dest>.sparkflows.json) records the model id, uuid, version, sha256, size

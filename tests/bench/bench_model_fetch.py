@@ -6,7 +6,7 @@ A 1 GiB model served by the emulator on loopback:
   - peak RSS of the module process (target < 100 MiB)
   - an unchanged re-run: body bytes transferred (target 0) and wall time (target < 1 s)
 Each download is run ROUNDS times, alternating, after `sync` (no writeback of an earlier round
-competes), and the medians are compared. Whole processes are timed: the module's start-up counts.
+competes), each into a path where no file is, and the medians are compared. Whole processes are timed: the module's start-up counts.
 Usage: python tests/bench/bench_model_fetch.py [--size-mib 1024] [--rounds 3]
 """
 
@@ -75,6 +75,10 @@ def main():
 
         module_times, curl_times, curl_sync_times, peak_kib = [], [], [], 0
         for _round in range(options.rounds):
+            # Both write a file that is not there yet: freeing the previous round's 1 GiB is
+            # outside both timings (curl's file is removed after its round, below).
+            if dest.exists():
+                dest.unlink()
             os.sync()
             wall, rss, stdout = run_child(module_command(args_file), env)
             result = json.loads(stdout)
