@@ -35,6 +35,10 @@ scorer_port=${SFMLOPS_LAB_SCORER_PORT:-18181}
 # name:offset — the offset picks the loopback SSH port (ssh_base + offset). sparkflows1 is the
 # Sparkflows host (its service user `sparkflows`, no Sparkflows in it: the API is the emulator).
 hosts=(mlflow1:0 sparkflows1:99)
+if (( ${SFMLOPS_LAB_SCORERS:-2} > 98 )); then
+    echo "lab.sh: at most 98 scorer hosts (SSH port offset 99 is sparkflows1's)" >&2
+    exit 2
+fi
 for n in $(seq 1 "${SFMLOPS_LAB_SCORERS:-2}"); do
     hosts+=("scorer$n:$n")
 done
