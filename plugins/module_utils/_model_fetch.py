@@ -307,8 +307,8 @@ class Writeback(object):
         if self.fd is None:
             return
         position = self.fileobj.tell()
-        if self.hinted is None or position < self.hinted:
-            self.hinted = position - (position % self.WINDOW)  # a resumed or restarted body
+        if self.hinted is None:  # the first chunk of this response: a resumed body starts mid-file
+            self.hinted = position - (position % self.WINDOW)
         if position - self.hinted < self.WINDOW:
             return
         self.fileobj.flush()
