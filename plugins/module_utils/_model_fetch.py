@@ -17,11 +17,11 @@ import tempfile
 import threading
 import time
 import zipfile
-from contextlib import contextmanager
 from http.client import HTTPException
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._atomic import replacing
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
     SparkflowsClient,
     SparkflowsError,
@@ -352,40 +352,9 @@ def unpack(zip_path, target):
         raise
 
 
-@contextmanager
-def replacing(path, mode='wb'):
-    """Write a temporary file beside path; on success fsync it and rename it over path (and
-    fsync the directory); on any error remove it, leaving path as it was.
-
-    Yields (file object, temporary path); the caller may check the file by its path before
-    the block ends.
-    """
-    directory = os.path.dirname(path) or '.'
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.part', dir=directory)
-    try:
-        with os.fdopen(fd, mode) as f:
-            yield f, tmp
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        fsync_directory(directory)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_json_atomically(path, data):
     with replacing(path, 'w') as (f, _tmp):
         json.dump(data, f, indent=1, sort_keys=True)
-
-
-def fsync_directory(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def fetch(client, params, model, checksum, opened=None):

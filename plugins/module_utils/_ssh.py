@@ -12,12 +12,13 @@ import hashlib
 import io
 import os
 import socket
-import tempfile
 import time
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._atomic import replacing
 
 try:
     import paramiko
@@ -123,20 +124,8 @@ def normalized(text):
 
 
 def write_key_file(path, text):
-    """Write text to path through a 0600 temporary file beside it, fsynced and renamed."""
-    directory = os.path.dirname(path) or '.'
-    descriptor, temporary = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
-    try:
-        # mkstemp creates the file 0600: the key is never readable by others, not even briefly.
-        with os.fdopen(descriptor, 'w') as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.rename(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    with replacing(path, 'w') as (handle, _temporary):
+        handle.write(text)
 
 
 def run_private_key_module():

@@ -10,6 +10,11 @@ import yaml
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def recap_changed(stdout):
+    """changed= of the PLAY RECAP in ansible-playbook's default output (one host, or the first)."""
+    return int(stdout.split("PLAY RECAP")[-1].split("changed=")[1].split()[0])
+
+
 class Run(object):
     def __init__(self, process, callback):
         self.rc = process.returncode

@@ -15,8 +15,8 @@ import uuid
 import pytest
 import yaml
 
-from utils.docker import docker
-from utils.playbook import REPO_ROOT
+from utils.docker import docker, run_systemd_host, wait_for_systemd
+from utils.playbook import REPO_ROOT, recap_changed
 
 IMAGE = "sfmlops/lab-host:bookworm"
 SETUP = {
@@ -43,15 +43,9 @@ def reachable(address, port):
 @pytest.fixture
 def host(request, tmp_path):
     name = "sfmlops-fw-%s" % uuid.uuid4().hex[:8]
-    started = docker("run", "-d", "--name", name, "--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN",
-                     "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run",
-                     "--tmpfs", "/run/lock", IMAGE)
-    assert started.returncode == 0, started.stderr
     request.addfinalizer(lambda: docker("rm", "-f", "-v", name))
-    deadline = time.monotonic() + 90
-    while docker("exec", name, "systemctl", "is-system-running").stdout.strip() not in ("running", "degraded"):
-        assert time.monotonic() < deadline, "systemd did not finish booting"
-        time.sleep(1)
+    run_systemd_host(name, IMAGE, "--cap-add", "NET_ADMIN")
+    wait_for_systemd(name)
     address = json.loads(docker("inspect", name).stdout)[0]["NetworkSettings"]["IPAddress"]
     return name, address
 
@@ -74,10 +68,6 @@ def apply_role(tmp_path, name, **role_vars):
     )
 
 
-def changed(process):
-    return int(process.stdout.split("PLAY RECAP")[-1].split("changed=")[1].split()[0])
-
-
 @pytest.mark.parametrize("backend", ["nftables", "ufw", "firewalld"])
 def test_role_opens_the_model_ports_and_nothing_else(tmp_path, host, backend):
     name, address = host
@@ -97,7 +87,7 @@ def test_role_opens_the_model_ports_and_nothing_else(tmp_path, host, backend):
 
     second = apply_role(tmp_path, name, mlflow_host_firewall=backend)
     assert second.returncode == 0, second.stdout[-4000:]
-    assert changed(second) == 0, second.stdout[-4000:]
+    assert recap_changed(second.stdout) == 0, second.stdout[-4000:]
 
     if backend == "nftables":
         # What a reboot does: the service loads /etc/nftables.conf, which includes the rule.

@@ -15,9 +15,10 @@ import paramiko
 import pytest
 
 from emulator.fixtures import ADMIN_TOKEN, start_emulator
-from utils.docker import docker
+from utils.docker import docker, run_systemd_host, wait_for_systemd
 from utils.lab import REPO_ROOT
 from utils.module import ssh_keygen
+from utils.playbook import recap_changed
 from utils.ports import free_port
 
 IMAGE = "sfmlops/lab-host:bookworm"
@@ -42,15 +43,11 @@ def lab(request, tmp_path_factory):
     containers = {}
     for host in ("sparkflows1", "mlflow1"):
         container = "%s-%s" % (name, host)
-        started = docker("run", "-d", "--name", container, "--hostname", host, "--network", name,
-                         "--network-alias", host, "--cap-add", "SYS_ADMIN", "--cgroupns=host",
-                         "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw", "--tmpfs", "/run", "--tmpfs", "/run/lock", IMAGE)
         request.addfinalizer(lambda container=container: docker("rm", "-f", "-v", container))
-        assert started.returncode == 0, started.stderr
+        run_systemd_host(container, IMAGE, "--hostname", host, "--network", name, "--network-alias", host)
         containers[host] = container
-    for container in containers.values():
-        wait(lambda container=container: docker("exec", container, "systemctl", "is-system-running").stdout.strip()
-             in ("running", "degraded"), "systemd boot", 90)
+    for container in containers.values():  # both boot at once
+        wait_for_systemd(container)
     assert docker("exec", containers["sparkflows1"], "useradd", "-m", "-s", "/bin/bash", "sparkflows").returncode == 0
     assert docker("exec", containers["mlflow1"], "systemd-run", "--unit", "tracking-stand-in",
                   "python3", "-m", "http.server", "5000").returncode == 0
@@ -82,8 +79,7 @@ def run(lab, *options, verbose=False, **role_vars):
     process = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False,
                              env=dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                                       ANSIBLE_DEPRECATION_WARNINGS="0"))
-    process.changed = int(process.stdout.split("PLAY RECAP")[-1].split("changed=")[1].split()[0]) \
-        if "PLAY RECAP" in process.stdout else None
+    process.changed = recap_changed(process.stdout) if "PLAY RECAP" in process.stdout else None
     return process
 
 
