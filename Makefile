@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 COLLECTION_LINK := .cache/collections/ansible_collections/sparkflows/mlops
 
-.PHONY: help venv engine images lab lab-up lab-down test sanity units lint molecule integration constraints bench
+.PHONY: help venv engine images lab lab-up lab-down clean-all test sanity units lint molecule integration constraints bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ lab: lab-up ## bring up the lab, run playbooks/site.yml on it, and score once
 
 lab-down: ## remove the lab hosts
 	tests/lab/lab.sh down
+
+clean-all: ## fresh-machine mode: remove the lab, the project's containers and images, and every cache
+	tests/lab/clean.sh
 
 test: venv ## every test: sanity, units, lint, molecule, integration
 	tests/run-all.sh

@@ -58,7 +58,9 @@ def apply_role(tmp_path, name, **role_vars):
     playbook.write_text(yaml.safe_dump([{
         "name": "Firewall of the MLflow host", "hosts": "all", "gather_facts": True,
         "roles": [{"role": "sparkflows.mlops.mlflow_host",
-                   "vars": dict({"mlflow_host_admin_password": "Adm1n-Passw0rd"}, **role_vars)}],
+                   # The firewall tag installs the role's packages too: the JDK is not needed here.
+                   "vars": dict({"mlflow_host_admin_password": "Adm1n-Passw0rd", "mlflow_host_install_jdk": False},
+                                **role_vars)}],
     }]))
     return subprocess.run(
         ["ansible-playbook", "-i", str(inventory), str(playbook), "--tags", "mlflow_host_validate,mlflow_host_firewall"],
