@@ -7,11 +7,14 @@ Kept apart from the Sparkflows client so that modules which only mask need not l
 from __future__ import annotations
 
 MASK = '********'
+# Words in a setting's name that make its value a secret.
+SECRET_WORDS = ('password', 'passwd', 'secret', 'token', 'private', 'credential', 'access.key', 'accesskey',
+                'api.key', 'apikey', 'api_key')
 
 
 def is_secret_key(name):
     lowered = name.lower()
-    return any(word in lowered for word in ('password', 'secret', 'token', 'private'))
+    return any(word in lowered for word in SECRET_WORDS)
 
 
 def masked(values):

@@ -15,6 +15,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_clien
     module_kwargs,
     validate_url,
 )
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_answers import value_text
 
 DEPLOY_MODES = ('fire_mlops_server', 'local', 'remote')
 
@@ -42,6 +43,7 @@ ARGUMENT_SPEC = dict(
     fire_mlops_port=dict(type='int'),
     ssh_key_path=dict(type='str', no_log=False),
     settings=dict(type='dict', default={}),
+    secret_settings=dict(type='list', elements='str', default=[], no_log=False),
     key_map=dict(type='dict', default={}, no_log=False),
 )
 
@@ -84,16 +86,34 @@ def desired_values(params, mapping):
         if value is not None:
             desired[key] = str(value)
     for key, value in params['settings'].items():
-        desired[key] = str(value).lower() if isinstance(value, bool) else str(value)
+        desired[key] = value_text(value)
     return desired
+
+
+def secret_keys_of(params, mapping):
+    """The configuration keys whose values are secrets: the password's, those of settings whose
+    names say so, and those listed in secret_settings."""
+    keys = set(mapping[option] for option in SECRET_OPTIONS) | set(params['secret_settings'])
+    return keys | set(key for key in params['settings'] if is_secret_key(key))
+
+
+def not_kept(written, read_back, secret_keys):
+    """{key: value read back} of the written keys the server did not keep. A secret counts as
+    kept when it is there and not empty (a server may mask secrets when it answers)."""
+    lost = {}
+    for key, value in written.items():
+        stored = read_back.get(key, '')
+        kept = bool(stored) == bool(value) if key in secret_keys else stored == value
+        if not kept:
+            lost[key] = stored
+    return lost
 
 
 def plan(current, desired, secret_keys, update_password):
     """The keys to write: only those whose stored value differs from the desired one."""
     changes = {}
     for key, value in desired.items():
-        stored = current.get(key)
-        stored = '' if stored is None else str(stored)
+        stored = value_text(current.get(key))
         if key in secret_keys and update_password == 'on_create' and stored and value:
             continue
         if stored != value:
@@ -111,8 +131,7 @@ def diff_of(current, desired, changes, secret_keys):
     """before/after of the managed keys; secrets masked, a changed secret marked as such."""
     before, after = {}, {}
     for key in sorted(desired):
-        old = current.get(key)
-        old = '' if old is None else str(old)
+        old = value_text(current.get(key))
         new = changes.get(key, old)
         before[key] = shown(key, old, secret_keys)
         after[key] = shown(key, new, secret_keys)
@@ -125,15 +144,32 @@ def run_module():
     module = AnsibleModule(**module_kwargs(ARGUMENT_SPEC, required_if=REQUIRED_IF))
     params = module.params
     try:
-        validate(params)
         mapping = key_map(params['key_map'])
-        secret_keys = set(mapping[option] for option in SECRET_OPTIONS)
+        secret_keys = secret_keys_of(params, mapping)
+        # Before anything can fail or return: secret values never leave the module in clear,
+        # not even in invocation.module_args (-vvv, JSON callbacks, AWX job events).
+        for key, value in params['settings'].items():
+            if key in secret_keys and value_text(value):
+                module.no_log_values.add(value_text(value))
+        validate(params)
         desired = desired_values(params, mapping)
         client = SparkflowsClient(**connection_params(params))
-        current = client.configurations()
+        read = client.configurations()
+        current = read.text()
         changes = plan(current, desired, secret_keys, params['update_password'])
         if changes and not module.check_mode:
-            client.save_configurations(changes)
+            client.save_configurations(read, changes)
+            lost = not_kept(changes, client.configurations().text(), secret_keys)
+            if lost:
+                # Back to the set as read; a key it did not hold is emptied (no value, as read).
+                client.save_configurations(read, dict((key, '') for key in changes if key not in read.values))
+                raise SparkflowsError(
+                    'Sparkflows did not keep %s; the configuration was restored as it was read. Sparkflows '
+                    'may name these settings differently: set their names with key_map (for the options %s) '
+                    'or correct them in settings.' % (
+                        ', '.join('%s (reads back %r)' % (key, shown(key, lost[key], secret_keys))
+                                  for key in sorted(lost)),
+                        ', '.join(sorted(option for option, key in mapping.items() if key in lost)) or 'none'))
     except SparkflowsError as e:
         module.fail_json(msg=str(e))
 

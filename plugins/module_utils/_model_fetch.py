@@ -85,7 +85,7 @@ def resolve_model(client, params):
     """The model's metadata, by id, uuid, or name (latest version, optionally of one stage)."""
     if params['model_uuid']:
         return client.output_model_by_uuid(params['model_uuid'])
-    models = client.output_models() or []
+    models = client.output_models()
     if params['model_id']:
         found = [m for m in models if str(m.get('id')) == str(params['model_id'])]
         if not found:
@@ -96,7 +96,7 @@ def resolve_model(client, params):
     if not found:
         raise FetchError('No model named %s%s in the Sparkflows model repository' % (
             params['model_name'], '' if params['stage'] is None else ' in stage %s' % params['stage']))
-    return max(found, key=lambda m: (m.get('version') or 0, m.get('id') or 0))
+    return client.latest_model(found, 'model %s' % params['model_name'])
 
 
 def read_recorded(dest):
@@ -127,7 +127,32 @@ def local_copy_is_current(recorded, model, params, checksum):
     if params['unpack_to'] and (recorded.get('unpacked_to') != params['unpack_to']
                                 or not os.path.isdir(params['unpack_to'])):
         return False
+    # A zip recorded before archives were verified (a corrupt one may have been installed then)
+    # is checked once: a corrupt file in place is fetched again.
+    if is_archive(params) and not recorded.get('archive_verified'):
+        try:
+            verify_archive(params['dest'])
+        except FetchError:
+            return False
     return True
+
+
+def is_archive(params):
+    return params['file_type'] == 'zip' or bool(params['unpack_to'])
+
+
+def verify_archive(path):
+    """Refuse a file that is not a whole zip archive: its central directory must read and every
+    entry's CRC-32 match (zipfile reads each entry through)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, ValueError, OSError) as e:
+        raise FetchError('not a readable zip archive (%s)' % e)
+    except RuntimeError as e:  # an encrypted entry
+        raise FetchError('the zip archive cannot be read (%s)' % e)
+    if bad is not None:
+        raise FetchError('the zip archive is corrupt: entry %r fails its CRC check' % bad)
 
 
 class Download(object):
@@ -371,8 +396,11 @@ def fetch(client, params, model, checksum, opened=None):
         if checksum and sha256 != checksum:
             raise FetchError('checksum mismatch for model %s: expected sha256 %s, got %s; %s left as it was'
                              % (model['id'], checksum, sha256, dest))
-        if (params['file_type'] == 'zip' or params['unpack_to']) and not zipfile.is_zipfile(tmp):
-            raise FetchError('model %s downloaded but it is not a zip archive; %s left as it was' % (model['id'], dest))
+        if is_archive(params):
+            try:
+                verify_archive(tmp)
+            except FetchError as e:
+                raise FetchError('model %s downloaded but %s; %s left as it was' % (model['id'], e, dest))
         if params['unpack_to']:
             unpack(tmp, params['unpack_to'])
         os.chmod(tmp, 0o644 & ~current_umask())
@@ -381,6 +409,7 @@ def fetch(client, params, model, checksum, opened=None):
         id=model.get('id'), uuid=model.get('uuid'), name=model.get('name'), version=model.get('version'),
         stage=model.get('stage'), file_type=params['file_type'], sha256=sha256, size=st.st_size,
         mtime_ns=st.st_mtime_ns, etag=download.etag, unpacked_to=params['unpack_to'],
+        archive_verified=is_archive(params),
     ), download.transferred, time.monotonic() - started
 
 

@@ -3,9 +3,9 @@
 
 """The one client of the Sparkflows REST API (private to this collection).
 
-Every fact about the Sparkflows API that the collection relies on lives here: paths,
-authentication, the shape of configurations and of release information. The emulator under
-tests/ implements the same contract for the tests; it is never imported from here.
+Every fact about the Sparkflows API that the collection relies on lives here: paths and
+authentication here, the shapes of the answers it recognises in _sparkflows_answers. The
+emulator under tests/ implements the same contract for the tests; it is never imported from here.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from ansible.module_utils.common.text.converters import to_text
 from ansible.module_utils.urls import Request
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils import _sparkflows_answers as answers
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_answers import UnrecognisedAnswer
 
 # Connection options shared by every module that talks to Sparkflows (documented once in
 # the sparkflows.mlops.sparkflows doc fragment).
@@ -53,15 +56,7 @@ PATHS = dict(
     output_model_download='/api/v1/mlmodel/outputModel/{model_id}/download/{file_type}',
 )
 
-# Keys of the release-info answer that carry the release, most specific first.
-RELEASE_KEYS = ('release', 'version', 'releaseVersion')
-
 EXECUTION_DONE = ('COMPLETED', 'FAILED', 'KILLED', 'STOPPED', 'TIMEOUT', 'SKIPPED')
-# Numeric execution states used elsewhere in the API.
-EXECUTION_CODES = {
-    0: 'RUNNING', 1: 'STOPPED', 2: 'COMPLETED', 3: 'FAILED', 4: 'STARTING', 5: 'STOP',
-    6: 'KILLED', 7: 'STOPPING', 8: 'TIMEOUT', 9: 'PENDING', 10: 'SKIPPED',
-}
 
 
 class SparkflowsError(Exception):
@@ -222,13 +217,26 @@ class SparkflowsClient(object):
 
     # -- API -----------------------------------------------------------------------------
 
+    def read(self, method, path, reader, payload=None, authenticated=True):
+        """call() whose answer is read by one of _sparkflows_answers' readers."""
+        return self.parse(method, path, reader, self.call(method, path, payload, 'any', authenticated))
+
+    def parse(self, method, path, reader, answer):
+        """reader(answer); an answer of a shape it does not recognise fails naming the endpoint
+        and what came."""
+        try:
+            return reader(answer)
+        except UnrecognisedAnswer as e:
+            raise SparkflowsError('%s %s: unrecognised answer: %s' % (method, self.base_url + path, e))
+
     def health(self):
         """GET /healthcheck without authentication: the status string (e.g. 'UP')."""
-        data = self.call('GET', PATHS['health'], expect='any', authenticated=False)
-        return data.get('status') if isinstance(data, dict) else to_text(data)
+        return self.read('GET', PATHS['health'], answers.read_health, authenticated=False)
 
-    def release_info(self):
-        return self.call('GET', PATHS['release_info'])
+    def release(self):
+        """(the release, the whole release-info answer) the server reports."""
+        info = self.call('GET', PATHS['release_info'], expect='any')
+        return self.parse('GET', PATHS['release_info'], answers.read_release, info), info
 
     def about(self):
         return self.call('GET', PATHS['about'])
@@ -237,18 +245,16 @@ class SparkflowsClient(object):
         return self.call('GET', PATHS['user_info'])
 
     def is_admin(self):
-        answer = self.call('GET', PATHS['is_admin'], expect='any')
-        if isinstance(answer, dict):
-            answer = answer.get('isSuperuser', answer.get('admin'))
-        return answer is True or to_text(answer).lower() == 'true'
+        return self.read('GET', PATHS['is_admin'], answers.read_flag)
 
     def configurations(self):
-        """All configurations as a {name: value} dict."""
-        return configurations_to_dict(self.call('GET', PATHS['configurations']))
+        """The configuration set (answers.Configurations: .text() is {name: value})."""
+        return self.read('GET', PATHS['configurations'], answers.Configurations)
 
-    def save_configurations(self, values):
-        """Save {name: value} (only those names: the others stay as they are)."""
-        return self.call('POST', PATHS['configurations'], configurations_from_dict(values), expect='any')
+    def save_configurations(self, current, changes):
+        """Write the whole set back (read-modify-write of current, the answers.Configurations
+        read before), with changes ({name: text}) applied."""
+        return self.call('POST', PATHS['configurations'], current.body(changes), expect='any')
 
     def open_download(self, model_id, file_type, headers=None, method='GET'):
         """Open a model download (GET, or HEAD to ask without the body).
@@ -272,65 +278,39 @@ class SparkflowsClient(object):
         return status, response_headers, response
 
     def output_models(self):
-        return self.call('GET', PATHS['output_models'])
+        return self.read('GET', PATHS['output_models'], answers.read_models)
 
     def output_model_by_uuid(self, uuid):
-        return self.call('GET', PATHS['output_model_by_uuid'].format(uuid=quote(uuid, safe='')))
+        return self.read('GET', PATHS['output_model_by_uuid'].format(uuid=quote(uuid, safe='')), answers.read_model)
 
-    def workflow_by_name(self, name):
-        return self.call('GET', PATHS['workflow_by_name'].format(name=quote(name, safe='')))
+    def latest_model(self, models, what):
+        """The model of the highest version (then id) among models, versions compared as numbers."""
+        try:
+            return max(models, key=lambda m: (answers.version_key(m.get('version')), answers.id_key(m)))
+        except UnrecognisedAnswer as e:
+            raise SparkflowsError('GET %s: unrecognised answer for %s: %s'
+                                  % (self.base_url + PATHS['output_models'], what, e))
+
+    def workflow_id(self, name):
+        """The id of the workflow named name."""
+        return self.read('GET', PATHS['workflow_by_name'].format(name=quote(name, safe='')), answers.read_workflow)
 
     def execute_workflow(self, workflow_id, program_parameters=''):
         payload = {'workflowId': workflow_id, 'programParameters': program_parameters, 'sparkConfig': '',
                    'libJars': '', 'emailOnFailure': '', 'emailOnSuccess': ''}
-        answer = self.call('POST', PATHS['workflow_execute'], payload, expect='any')
-        if isinstance(answer, dict):
-            answer = answer.get('id', answer.get('workflowExecutionId'))
-        try:
-            return int(answer)
-        except (TypeError, ValueError):
-            raise SparkflowsError('POST %s: expected an execution id, got %r' % (PATHS['workflow_execute'], answer))
+        return self.read('POST', PATHS['workflow_execute'], answers.read_execution_id, payload)
 
     def execution_status(self, execution_id):
-        answer = self.call('GET', PATHS['execution_status'].format(execution_id=execution_id), expect='any')
-        if isinstance(answer, dict):
-            answer = answer.get('status', answer.get('executionStatus'))
-        if isinstance(answer, int) or to_text(answer).isdigit():
-            return EXECUTION_CODES.get(int(answer), to_text(answer))
-        return to_text(answer).strip('"').upper()
+        """(state, the server's message or None) of an execution."""
+        return self.read('GET', PATHS['execution_status'].format(execution_id=execution_id),
+                         answers.read_execution_status)
 
     def wait_for_execution(self, execution_id, timeout, interval=2.0, clock=time.monotonic):
-        """Poll the execution status until it is done or timeout seconds pass (bounded)."""
+        """Poll the execution status until it is done or timeout seconds pass (bounded);
+        (state, message) as execution_status."""
         deadline = clock() + timeout
         status = self.execution_status(execution_id)
-        while status not in EXECUTION_DONE and clock() < deadline:
+        while status[0] not in EXECUTION_DONE and clock() < deadline:
             self._sleep(interval)
             status = self.execution_status(execution_id)
         return status
-
-
-def release_of(info):
-    """The Sparkflows release string out of a release-info answer."""
-    if isinstance(info, dict):
-        for key in RELEASE_KEYS:
-            if info.get(key):
-                return to_text(info[key])
-    elif info:
-        return to_text(info)
-    return None
-
-
-def configurations_to_dict(answer):
-    """Configurations answer ([{name, value}, ...] or {name: value}) as {name: value}."""
-    if isinstance(answer, dict):
-        return dict(answer)
-    result = {}
-    for item in answer or []:
-        if isinstance(item, dict) and 'name' in item:
-            result[item['name']] = item.get('value')
-    return result
-
-
-def configurations_from_dict(values):
-    """The body POST /api/v1/configurations takes: [{name, value}, ...]."""
-    return [{'name': name, 'value': value} for name, value in sorted(values.items())]

@@ -11,8 +11,15 @@ version_added: 0.1.0
 description:
   - Sets, through the Sparkflows REST API, the MLflow tracking URL, MLflow login, deploy mode,
     Fire MLOps host and port, and the SSH key path of remote mode.
-  - Only the keys of the options you set (and of O(settings)) are compared and written; other
-    configuration keys are never touched.
+  - Only the keys of the options you set (and of O(settings)) are compared and changed; every
+    other configuration key keeps its value. The whole configuration set is read, changed and
+    written back (read-modify-write, in the shape the server answered), so a server whose
+    C(POST /api/v1/configurations) replaces the whole set loses nothing.
+  - After writing, the configuration is read back. When the server did not keep a key (it does
+    not define that name), the configuration is restored as it was read and the task fails,
+    naming each such key; set its name with O(key_map) (or correct it in O(settings)).
+  - A configuration answer of a shape the collection does not recognise fails, naming the
+    endpoint and what came, before anything is written.
   - Needs a Sparkflows administrator.
 extends_documentation_fragment:
   - sparkflows.mlops.sparkflows
@@ -21,7 +28,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reads the configuration, sends nothing.
+    details: Reads the configuration, writes nothing.
   diff_mode:
     support: full
     details: Before and after of the managed keys, secrets masked.
@@ -77,9 +84,17 @@ options:
     description:
       - Further configuration keys and values to set as they are, for example
         C(mlops.models.state.values) or C(mlops.aws.s3.endpoint.url).
-      - Values whose key names a password, secret, token or private key are masked in output.
+      - Values whose key names a password, secret, token, credential, access key or private key,
+        and the values of the keys in O(secret_settings), are never shown - not in the result,
+        the diff, nor the module arguments Ansible logs at C(-vvv) or in JSON callbacks.
     type: dict
     default: {}
+  secret_settings:
+    description:
+      - Keys of O(settings) whose values are secrets although their names do not say so.
+    type: list
+    elements: str
+    default: []
   key_map:
     description:
       - Overrides of the configuration key an option is stored under. Defaults are

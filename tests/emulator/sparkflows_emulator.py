@@ -5,18 +5,21 @@ about, user info, admin flag, configurations, workflows and executions, output m
 token-header and session-cookie authentication. The collection never imports it.
 
 Test controls live under /_emulator/ (no authentication):
-  GET  /_emulator/requests   the requests seen so far: [{method, path, status}]
+  GET  /_emulator/requests   the requests seen so far: [{method, path, status, headers (names)}]
   POST /_emulator/faults     inject faults: {"html": bool (every API answer is a login page),
                              "fail_next": [status, ...], "html_download": bool,
                              "drop_after": bytes (next download body is cut there),
                              "no_ranges": bool (downloads ignore Range)}
-  POST /_emulator/reset      forget requests and faults
+  POST /_emulator/variant    answer as another plausible server would where the documentation is
+                             silent (one variant per uncertainty, see VARIANTS): {"config_shape":
+                             "flat", "config_post": "replace", ...}
+  POST /_emulator/reset      forget requests and faults, and return to the variants it started with
 
 Model files are served from --models-dir: DIR/<model id>.<fileType>, with ETag, HEAD,
 If-None-Match and Range; DIR/models.json, when present, replaces the model list.
 
 Run: python3 sparkflows_emulator.py --port PORT [--state-file FILE] [--models-dir DIR]
-     [--tls-cert C --tls-key K]
+     [--tls-cert C --tls-key K] [--variant NAME=VALUE ...]
 It prints "READY <port>" once it listens. Configurations persist in --state-file as JSON.
 """
 
@@ -51,6 +54,34 @@ MODELS = [
     {"id": 102, "uuid": "5b0c3c0e-6f7a-4c3e-9a51-1f7f3a1d0102", "name": "churn-model", "version": 2,
      "stage": "Staging", "modelType": "sklearn"},
 ]
+# The documented uncertainties of ../shared/SPARKFLOWS.md, each a switch; the first value is the default.
+VARIANTS = {
+    # GET /api/v1/configurations: [{name, value}], {name: value}, a Spring Data page of entries,
+    # entries grouped by category, or JPA-style entities [{id, configKey, configValue, category}].
+    "config_shape": ("entries", "flat", "page", "grouped", "entities"),
+    # POST /api/v1/configurations: merges the keys sent, or replaces the whole set with them.
+    "config_post": ("merge", "replace"),
+    # Keys the server does not define: kept, or silently dropped on POST.
+    "unknown_keys": ("keep", "drop"),
+    # Model versions in the model list: numbers, or strings ("10").
+    "model_versions": ("number", "string"),
+    # GET /api/v1/mlmodel/OutputModels: a list, or a Spring Data page.
+    "models_shape": ("list", "page"),
+    # The key of the release in GET /api/v1/app/release-info.
+    "release_key": ("release", "version", "unknown"),
+    # GET /api/v1/workflow-executions/{id}/status: the state as text, as its numeric code, or as
+    # {"status": ..., "message": ...} (a failed execution's message in it).
+    "execution_status": ("text", "code", "object"),
+}
+EXECUTION_CODES = {"RUNNING": 0, "COMPLETED": 2, "FAILED": 3}
+DEFAULT_VARIANTS = dict((name, values[0]) for name, values in VARIANTS.items())
+# Configuration keys the emulated server defines (the documented ones): with unknown_keys=drop,
+# a POST keeps only these and the keys it already holds.
+DEFINED_KEYS = frozenset((
+    "mlops.mlflow.trackingURL", "mlops.mlflow.deploy.mode", "mlops.port", "mlops.aws.s3.access.key",
+    "mlops.aws.s3.secret.key", "mlops.aws.s3.endpoint.url", "mlops.aws.s3.ignore.tls", "mlops.models.state.values",
+    "mlops.target.deployment", "mlops.region", "mlops.aws_id", "mlops.arn",
+))
 NO_FAULTS = {"html": False, "fail_next": [], "html_download": False, "drop_after": None, "no_ranges": False}
 DOWNLOAD = re.compile(r"^/api/v1/mlmodel/outputModel/(?P<id>[^/]+)/download/(?P<file_type>[^/]+)$")
 CHUNK = 1 << 20
@@ -58,8 +89,10 @@ INVALID_TOKEN = {"error": "invalid_token", "error_description": "Invalid access 
 
 
 class State(object):
-    def __init__(self, state_file, release, models_dir=None):
+    def __init__(self, state_file, release, models_dir=None, variants=None):
         self.lock = threading.RLock()
+        self.start_variants = dict(DEFAULT_VARIANTS, **(variants or {}))
+        self.variants = dict(self.start_variants)
         self.models_dir = models_dir
         self.state_file = state_file
         self.release = release
@@ -129,7 +162,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         if not path.startswith("/_emulator/"):
             with self.state.lock:
-                self.state.requests.append({"method": self.command, "path": path, "status": status})
+                self.state.requests.append({"method": self.command, "path": path, "status": status,
+                                            "headers": sorted(name.lower() for name in self.headers)})
 
     def _user(self):
         token = self.headers.get("token")
@@ -184,7 +218,16 @@ class Handler(BaseHTTPRequestHandler):
             with self.state.lock:
                 self.state.requests = []
                 self.state.faults = dict(NO_FAULTS)
+                self.state.variants = dict(self.state.start_variants)
             return self._send(200, {})
+        if path == "/_emulator/variant" and self.command == "POST":
+            asked = json.loads(self._body() or b"{}")
+            wrong = sorted(name for name, value in asked.items() if value not in VARIANTS.get(name, ()))
+            if wrong:
+                return self._send(400, {"error": "unknown variant", "message": ", ".join(wrong)})
+            with self.state.lock:
+                self.state.variants.update(asked)
+            return self._send(200, self.state.variants)
         return self._send(404, {"error": "not_found"})
 
     def _login(self):
@@ -200,8 +243,10 @@ class Handler(BaseHTTPRequestHandler):
     def _api(self, user, path, query):
         is_admin = USERS[user][2]
         method = self.command
+        variants = self.state.variants
         if method == "GET" and path == "/api/v1/app/release-info":
-            return self._send(200, {"release": self.state.release, "build": "emulator", "sparkVersion": "3.2.1"})
+            key = {"release": "release", "version": "version", "unknown": "fireBuildVersion"}[variants["release_key"]]
+            return self._send(200, {key: self.state.release, "build": "emulator", "sparkVersion": "3.2.1"})
         if method == "GET" and path == "/api/v1/main/about":
             return self._send(200, {"product": "Sparkflows (emulator)", "version": self.state.release})
         if method == "GET" and path == "/api/v1/users/user-info":
@@ -213,7 +258,7 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(403, {"error": "access_denied", "error_description": "Access is denied"})
             if method == "GET":
                 with self.state.lock:
-                    return self._send(200, [{"name": k, "value": v} for k, v in sorted(self.state.configurations.items())])
+                    return self._send(200, configurations_answer(self.state.configurations, variants["config_shape"]))
             if method == "POST":
                 return self._save_configurations()
         if method == "GET" and path.startswith("/api/v1/workflows/name/"):
@@ -226,7 +271,13 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET" and path.startswith("/api/v1/workflow-executions/") and path.endswith("/status"):
             return self._execution_status(path.split("/")[4])
         if method == "GET" and path == "/api/v1/mlmodel/OutputModels":
-            return self._send(200, self.state.models())
+            models = self.state.models()
+            if variants["model_versions"] == "string":
+                models = [dict(model, version=str(model["version"])) for model in models]
+            if variants["models_shape"] == "page":
+                return self._send(200, {"content": models, "totalElements": len(models), "last": True,
+                                        "number": 0, "size": len(models)})
+            return self._send(200, models)
         download = DOWNLOAD.match(path)
         if download and method in ("GET", "HEAD"):
             return self._download(download.group("id"), download.group("file_type"))
@@ -290,13 +341,18 @@ class Handler(BaseHTTPRequestHandler):
         return None
 
     def _save_configurations(self):
+        variants = self.state.variants
         try:
-            items = json.loads(self._body())
-            updates = {item["name"]: item["value"] for item in items}
-        except (ValueError, TypeError, KeyError):
-            return self._send(400, {"error": "bad_request", "message": "expected [{name, value}, ...]"})
+            updates = configurations_posted(json.loads(self._body()), variants["config_shape"])
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return self._send(400, {"error": "bad_request", "message": "expected the configurations as GET answers them"})
         with self.state.lock:
-            self.state.configurations.update(updates)
+            if variants["unknown_keys"] == "drop":
+                updates = dict((k, v) for k, v in updates.items() if k in DEFINED_KEYS or k in self.state.configurations)
+            if variants["config_post"] == "replace":
+                self.state.configurations = updates
+            else:
+                self.state.configurations.update(updates)
             self.state.save()
         return self._send(200, {"status": "saved", "count": len(updates)})
 
@@ -319,7 +375,45 @@ class Handler(BaseHTTPRequestHandler):
             done_at, outcome = self.state.executions[int(execution)]
         except (ValueError, KeyError):
             return self._send(404, {"error": "not_found", "message": "No execution %s" % execution})
-        return self._send(200, outcome if time.monotonic() >= done_at else "RUNNING", "text/plain")
+        state = outcome if time.monotonic() >= done_at else "RUNNING"
+        shape = self.state.variants["execution_status"]
+        if shape == "code":
+            return self._send(200, EXECUTION_CODES[state])
+        if shape == "object":
+            message = "Stage 2 of the workflow failed: column plan not found" if state == "FAILED" else None
+            return self._send(200, {"status": state, "message": message})
+        return self._send(200, state, "text/plain")
+
+
+def configurations_answer(configurations, shape):
+    """The configuration set as GET answers it in the shape of the config_shape variant."""
+    items = sorted(configurations.items())
+    entries = [{"name": k, "value": v} for k, v in items]
+    if shape == "flat":
+        return dict(items)
+    if shape == "page":
+        return {"content": entries, "totalElements": len(entries), "last": True, "number": 0, "size": len(entries)}
+    if shape == "grouped":
+        groups = {"MLOps": [], "General": []}
+        for entry in entries:
+            groups["MLOps" if entry["name"].startswith("mlops.") else "General"].append(entry)
+        return groups
+    if shape == "entities":
+        return [{"id": i + 1, "configKey": k, "configValue": v, "category": k.split(".")[0]} for i, (k, v) in enumerate(items)]
+    return entries
+
+
+def configurations_posted(body, shape):
+    """{name: value} of a POST body in the shape GET answers (a list of entries for a page)."""
+    if shape == "flat":
+        if not isinstance(body, dict):
+            raise TypeError("flat")
+        return dict((str(k), v) for k, v in body.items())
+    if shape == "grouped":
+        return dict((item["name"], item["value"]) for entries in body.values() for item in entries)
+    if shape == "entities":
+        return dict((item["configKey"], item["configValue"]) for item in body)
+    return dict((item["name"], item["value"]) for item in body)
 
 
 def main(argv=None):
@@ -331,11 +425,17 @@ def main(argv=None):
     parser.add_argument("--release", default=RELEASE)
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
+    parser.add_argument("--variant", action="append", default=[], metavar="NAME=VALUE",
+                        help="answer as this variant from the start (see VARIANTS)")
     args = parser.parse_args(argv)
+    variants = dict(item.split("=", 1) for item in args.variant)
+    wrong = sorted(name for name, value in variants.items() if value not in VARIANTS.get(name, ()))
+    if wrong:
+        parser.error("unknown variant %s; known: %s" % (", ".join(wrong), VARIANTS))
 
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True
-    server.state = State(args.state_file, args.release, args.models_dir)
+    server.state = State(args.state_file, args.release, args.models_dir, variants)
     if args.tls_cert:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls_cert, args.tls_key)

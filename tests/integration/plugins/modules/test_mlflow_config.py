@@ -5,6 +5,7 @@ import json
 import pytest
 
 from emulator.fixtures import ADMIN_PASSWORD, ADMIN_TOKEN, ANALYST_TOKEN, seed_configurations
+from emulator.sparkflows_emulator import VARIANTS
 from utils.playbook import run_playbook
 from utils.ports import free_port
 
@@ -196,3 +197,59 @@ def test_unknown_ca_fails_clearly_and_ca_path_works(tmp_path, tls_emulator):
     trusted = run(tmp_path, tls_emulator, dict(FULL, ca_path=str(tls_emulator.ca)))
     assert trusted.rc == 0, trusted.stdout
     assert stored(tls_emulator)["mlops.mlflow.deploy.mode"] == "fire_mlops_server"
+
+
+# -- the documented uncertainties of the API, each a variant of the emulator ---------------
+
+
+def text_values(emulator):
+    """The stored configuration as the module compares it: an empty value is no value."""
+    return {key: value for key, value in stored(emulator).items() if value not in ("", None)}
+
+
+@pytest.mark.parametrize("shape", VARIANTS["config_shape"])
+@pytest.mark.parametrize("post", VARIANTS["config_post"])
+def test_every_configuration_variant_is_set_once_and_loses_nothing(tmp_path, seeded, shape, post):
+    seeded.control("variant", {"config_shape": shape, "config_post": post})
+    first = run(tmp_path, seeded, FULL)
+    assert first.rc == 0, first.stdout
+    assert first.result["changed"] is True
+    assert stored(seeded) == dict(UNRELATED, **EXPECTED)  # a replacing POST wiped nothing
+    second = run(tmp_path, seeded, FULL)
+    assert second.rc == 0 and second.result["changed"] is False, second.stdout
+
+
+@pytest.mark.parametrize("post", VARIANTS["config_post"])
+def test_keys_the_server_does_not_keep_fail_and_the_configuration_is_restored(tmp_path, seeded, post):
+    seeded.control("variant", {"unknown_keys": "drop", "config_post": post})
+    before = text_values(seeded)
+    result = run(tmp_path, seeded, FULL)
+    assert result.rc != 0
+    message = result.result["msg"]
+    for key in ("mlops.mlflow.username", "mlops.mlflow.password", "mlops.fire.mlops.host", "mlops.fire.mlops.port"):
+        assert key in message, message
+    assert "the configuration was restored as it was read" in message
+    assert "key_map (for the options fire_mlops_host, fire_mlops_port, password, username)" in message
+    assert MLFLOW_PASSWORD not in result.stdout
+    assert text_values(seeded) == before
+
+    # Only the documented keys: kept, and the run succeeds.
+    documented = {"tracking_url": FULL["tracking_url"], "deploy_mode": "local"}
+    assert run(tmp_path, seeded, documented).rc == 0
+    assert text_values(seeded) == dict(before, **{"mlops.mlflow.trackingURL": FULL["tracking_url"],
+                                                  "mlops.mlflow.deploy.mode": "local"})
+
+
+SECRET_SETTINGS = {"mlops.aws.s3.secret.key": "S3-S3cret-Value-41", "mlops.aws.s3.access.key": "AKIA-Acc3ss-42",
+                   "mlops.custom.blob": "Blob-S3cret-Value-43"}
+
+
+@pytest.mark.parametrize("callback, args", [("default", ["-vvv", "--diff"]), ("json", ["--diff"]),
+                                            ("ansible.posix.jsonl", ["--diff"])])
+def test_secret_settings_never_appear_in_output(tmp_path, seeded, callback, args):
+    options = {"settings": SECRET_SETTINGS, "secret_settings": ["mlops.custom.blob"]}
+    result = run(tmp_path, seeded, options, args=args, callback=callback)
+    assert result.rc == 0, result.stdout
+    for value in SECRET_SETTINGS.values():
+        assert value not in result.stdout + result.stderr, "%s shown by the %s callback" % (value, callback)
+        assert value in stored(seeded).values()

@@ -3,6 +3,7 @@
 import pytest
 
 from emulator.fixtures import ADMIN_TOKEN, ANALYST_TOKEN, seed_configurations
+from emulator.sparkflows_emulator import VARIANTS
 from utils.playbook import run_playbook
 
 
@@ -34,40 +35,20 @@ def test_non_admin_gets_no_configuration_and_a_warning(tmp_path, emulator):
     assert any("not an administrator" in w for w in result.result["warnings"])
 
 
-def test_score_workflow_runs_to_completion(tmp_path, emulator):
-    result = info(tmp_path, emulator, workflow="score-churn", workflow_poll_interval=0.2, workflow_timeout=30)
+@pytest.mark.parametrize("shape", VARIANTS["config_shape"])
+def test_configuration_in_every_known_shape(tmp_path, emulator, shape):
+    seed_configurations(emulator, {"mlops.mlflow.trackingURL": "http://mlflow.lab:5000", "app.other": "x"})
+    emulator.control("variant", {"config_shape": shape})
+    result = info(tmp_path, emulator)
     assert result.rc == 0, result.stdout
-    workflow = result.result["workflow"]
-    assert (workflow["name"], workflow["id"], workflow["status"], workflow["succeeded"]) == (
-        "score-churn", 11, "COMPLETED", True)
-    assert isinstance(workflow["execution_id"], int)
+    assert result.result["configuration"] == {"mlops.mlflow.trackingURL": "http://mlflow.lab:5000"}
 
 
-@pytest.mark.parametrize("workflow, message", [
-    ("score-broken", "Workflow score-broken (execution %d) ended FAILED"),
-    ("score-forever", "Workflow score-forever (execution %d) still RUNNING after workflow_timeout=1s"),
-])
-def test_score_workflow_that_does_not_complete_fails(tmp_path, emulator, workflow, message):
-    result = info(tmp_path, emulator, workflow=workflow, workflow_poll_interval=0.2, workflow_timeout=1)
+def test_an_unknown_release_field_fails_clearly(tmp_path, emulator):
+    emulator.control("variant", {"release_key": "unknown"})
+    result = info(tmp_path, emulator)
     assert result.rc != 0
-    assert result.result["msg"] == message % result.result["workflow"]["execution_id"]
-
-
-def test_score_workflow_failure_can_be_reported_only(tmp_path, emulator):
-    result = info(tmp_path, emulator, workflow="score-broken", workflow_poll_interval=0.2,
-                  fail_on_workflow_failure=False)
-    assert result.rc == 0
-    assert result.result["workflow"]["succeeded"] is False
-
-
-def test_check_mode_does_not_run_the_workflow(tmp_path, emulator):
-    result = info(tmp_path, emulator, args=["--check"], workflow="score-churn")
-    assert result.rc == 0, result.stdout
-    assert result.result["workflow"]["status"] == "NOT_RUN_IN_CHECK_MODE"
-    assert not [r for r in emulator.requests() if r["path"] == "/api/v1/workflow/execute"]
-
-
-def test_unknown_workflow_fails_clearly(tmp_path, emulator):
-    result = info(tmp_path, emulator, workflow="no-such-workflow")
-    assert result.rc != 0
-    assert result.result["msg"].endswith("/api/v1/workflows/name/no-such-workflow: HTTP 404: No workflow named no-such-workflow")
+    assert result.result["msg"] == (
+        "GET %s/api/v1/app/release-info: unrecognised answer: no release in an object with keys [build, "
+        "fireBuildVersion, sparkVersion] (read from the key release or version or releaseVersion, a release such as "
+        "3.1.0)" % emulator.url)

@@ -4,11 +4,13 @@ import hashlib
 import json
 import os
 import resource
+import zipfile
 
 import pytest
 
 from emulator.fixtures import ADMIN_TOKEN
 from emulator.models import make_model_zip
+from emulator.sparkflows_emulator import VARIANTS
 from utils.playbook import run_playbook
 
 MIB = 1 << 20
@@ -204,3 +206,65 @@ def test_missing_destination_directory(tmp_path, models):
     assert result.rc != 0
     assert "the directory of dest does not exist" in result.result["msg"]
     assert os.path.exists(tmp_path / "no") is False
+
+
+def corrupt_in_place(path):
+    """Flip one byte of the model artifact's data: the zip still opens, its CRC check fails."""
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        offset = archive.getinfo("model_bundle/artifacts/model.pkl").header_offset
+    name_length = int.from_bytes(data[offset + 26:offset + 28], "little")
+    extra_length = int.from_bytes(data[offset + 28:offset + 30], "little")
+    data[offset + 30 + name_length + extra_length + 100] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_archive_with_a_bad_crc_is_refused(tmp_path, models, out, previous):
+    corrupt_in_place(models.models_dir / "101.zip")
+    result = fetch(tmp_path, models, model_id="101", dest=str(previous[0]))
+    assert_failed_and_kept(result, out, previous,
+                           "model 101 downloaded but the zip archive is corrupt: entry "
+                           "'model_bundle/artifacts/model.pkl' fails its CRC check")
+
+
+def test_corrupt_archive_already_in_place_is_replaced(tmp_path, models, out):
+    # As an earlier version of the module could leave it: a corrupt zip recorded as the model.
+    dest = out / "model.zip"
+    assert fetch(tmp_path, models, model_id="101", dest=str(dest)).rc == 0
+    corrupt_in_place(dest)
+    record_path = out / "model.zip.sparkflows.json"
+    record = json.loads(record_path.read_text())
+    for key in ("archive_verified", "etag"):
+        record.pop(key)
+    record.update(sha256=sha256(dest), size=dest.stat().st_size, mtime_ns=dest.stat().st_mtime_ns)
+    record_path.write_text(json.dumps(record))
+
+    result = fetch(tmp_path, models, model_id="101", dest=str(dest), verify="sha256")
+    assert result.rc == 0, result.stdout
+    assert result.result["changed"] is True
+    assert sha256(dest) == sha256(models.models_dir / "101.zip")
+    assert json.loads(record_path.read_text())["archive_verified"] is True
+    assert fetch(tmp_path, models, model_id="101", dest=str(dest), verify="sha256").result["changed"] is False
+
+
+@pytest.mark.parametrize("shape", VARIANTS["models_shape"])
+@pytest.mark.parametrize("versions", VARIANTS["model_versions"])
+def test_latest_version_in_every_model_list_variant(tmp_path, models, out, shape, versions):
+    # Versions 9 and 10: compared as text, "9" would win.
+    (models.models_dir / "models.json").write_text(json.dumps([
+        {"id": 101, "uuid": "u-101", "name": "churn-model", "version": 9, "stage": "Production"},
+        {"id": 102, "uuid": "u-102", "name": "churn-model", "version": 10, "stage": "Production"}]))
+    models.control("variant", {"models_shape": shape, "model_versions": versions})
+    result = fetch(tmp_path, models, model_name="churn-model", dest=str(out / "m.zip"))
+    assert result.rc == 0, result.stdout
+    assert result.result["model_id"] == 102
+    assert sha256(out / "m.zip") == sha256(models.models_dir / "102.zip")
+
+
+def test_a_model_version_that_is_no_number_fails_clearly(tmp_path, models, out):
+    (models.models_dir / "models.json").write_text(json.dumps([
+        {"id": 101, "uuid": "u-101", "name": "churn-model", "version": "v9"}]))
+    result = fetch(tmp_path, models, model_name="churn-model", dest=str(out / "m.zip"))
+    assert result.rc != 0
+    assert "unrecognised answer for model churn-model: model version 'v9' is not a number" in result.result["msg"]
+    assert not (out / "m.zip").exists()

@@ -86,10 +86,15 @@ def test_local_copy_check(tmp_path):
     dest.write_bytes(b"model")
     st = dest.stat()
     record = dict(id=1, uuid="u", version=3, file_type="zip", size=st.st_size, mtime_ns=st.st_mtime_ns,
-                  sha256=hashlib.sha256(b"model").hexdigest(), unpacked_to=None)
+                  sha256=hashlib.sha256(b"model").hexdigest(), unpacked_to=None, archive_verified=True)
     model = dict(id=1, uuid="u", version=3)
     params = dict(dest=str(dest), file_type="zip", verify="quick", unpack_to=None)
     assert local_copy_is_current(record, model, params, None) is True
+    # Recorded before archives were verified: checked once, and this is no zip.
+    legacy = dict(record)
+    del legacy["archive_verified"]
+    assert local_copy_is_current(legacy, model, params, None) is False
+    assert local_copy_is_current(dict(legacy, file_type="bin"), model, dict(params, file_type="bin"), None) is True
     assert local_copy_is_current(record, dict(model, version=4), params, None) is False
     assert local_copy_is_current(record, model, params, DIGEST) is False
     assert local_copy_is_current(None, model, params, None) is False

@@ -6,12 +6,10 @@ import pytest
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
     SparkflowsClient,
     SparkflowsError,
-    configurations_from_dict,
-    configurations_to_dict,
-    release_of,
     validate_url,
 )
-from emulator.fixtures import ADMIN_PASSWORD, ADMIN_TOKEN, ANALYST_TOKEN
+from emulator.fixtures import ADMIN_PASSWORD, ADMIN_TOKEN, ANALYST_TOKEN, seed_configurations
+from emulator.sparkflows_emulator import VARIANTS
 from utils.ports import free_port
 
 
@@ -44,7 +42,7 @@ def test_url_trailing_slash_is_dropped():
 def test_token_auth_reads_release_and_health(emulator):
     client = client_for(emulator)
     assert client.health() == "UP"
-    assert release_of(client.release_info()) == "3.1.0"
+    assert client.release() == ("3.1.0", {"release": "3.1.0", "build": "emulator", "sparkVersion": "3.2.1"})
     assert client.user_info()["username"] == "admin"
     assert client.is_admin() is True
 
@@ -52,12 +50,14 @@ def test_token_auth_reads_release_and_health(emulator):
 def test_token_header_name_is_configurable(emulator):
     client = client_for(emulator, api_token_header="X-Auth-Token")
     with pytest.raises(SparkflowsError, match="HTTP 401"):
-        client.release_info()  # the emulator expects the documented default header
+        client.release()  # the emulator expects the documented default header
+    sent = requests_to(emulator, "/api/v1/app/release-info")[0]["headers"]
+    assert "x-auth-token" in sent and "token" not in sent
 
 
 def test_session_login_then_cookie(emulator):
     client = client_for(emulator, api_token=None, api_username="admin", api_password=ADMIN_PASSWORD)
-    assert client.configurations() == {}
+    assert client.configurations().text() == {}
     assert client.user_info()["username"] == "admin"
     assert len(requests_to(emulator, "/login")) == 1
 
@@ -72,7 +72,7 @@ def test_wrong_login_is_one_clear_error(emulator):
 def test_wrong_token_is_not_retried(emulator):
     client = client_for(emulator, api_token="nope", retries=3)
     with pytest.raises(SparkflowsError) as error:
-        client.release_info()
+        client.release()
     assert str(error.value) == (
         "GET %s/api/v1/app/release-info: HTTP 401: Invalid access token; check api_token or api_username/api_password"
         % emulator.url)
@@ -89,7 +89,7 @@ def test_non_admin_gets_403_on_configurations(emulator):
 def test_5xx_is_retried_with_backoff_then_succeeds(emulator):
     emulator.control("faults", {"fail_next": [503, 502]})
     sleeps = Sleeps()
-    assert release_of(client_for(emulator, sleeps, retries=3).release_info()) == "3.1.0"
+    assert client_for(emulator, sleeps, retries=3).release()[0] == "3.1.0"
     assert sleeps == [0.5, 1.0]
     assert [r["status"] for r in requests_to(emulator, "/api/v1/app/release-info")] == [503, 502, 200]
 
@@ -98,7 +98,7 @@ def test_5xx_retries_are_bounded(emulator):
     emulator.control("faults", {"fail_next": [500] * 5})
     sleeps = Sleeps()
     with pytest.raises(SparkflowsError, match="HTTP 500"):
-        client_for(emulator, sleeps, retries=2).release_info()
+        client_for(emulator, sleeps, retries=2).release()
     assert len(sleeps) == 2
     assert len(requests_to(emulator, "/api/v1/app/release-info")) == 3
 
@@ -107,25 +107,25 @@ def test_unreachable_server_fails_after_bounded_retries():
     sleeps = Sleeps()
     client = SparkflowsClient("http://127.0.0.1:%d" % free_port(), api_token="t", retries=2, sleep=sleeps)
     with pytest.raises(SparkflowsError, match=r"cannot connect to Sparkflows: .*refused.* \(after 3 attempts\)"):
-        client.release_info()
+        client.release()
     assert len(sleeps) == 2
 
 
 def test_html_instead_of_json_is_a_clear_error(emulator):
     emulator.control("faults", {"html": True})
     with pytest.raises(SparkflowsError, match=r"HTTP 200 but the answer is not JSON \(Content-Type text/html\)"):
-        client_for(emulator).release_info()
+        client_for(emulator).release()
 
 
 def test_tls_unknown_ca_is_refused_when_validating(tls_emulator):
     with pytest.raises(SparkflowsError, match="TLS certificate verification failed"):
-        client_for(tls_emulator).release_info()
+        client_for(tls_emulator).release()
     assert tls_emulator.requests(context=_trusting(tls_emulator)) == []
 
 
 def test_tls_with_ca_path_and_without_validation(tls_emulator):
-    assert release_of(client_for(tls_emulator, ca_path=str(tls_emulator.ca)).release_info()) == "3.1.0"
-    assert release_of(client_for(tls_emulator, validate_certs=False).release_info()) == "3.1.0"
+    assert client_for(tls_emulator, ca_path=str(tls_emulator.ca)).release()[0] == "3.1.0"
+    assert client_for(tls_emulator, validate_certs=False).release()[0] == "3.1.0"
 
 
 def _trusting(server):
@@ -134,36 +134,53 @@ def _trusting(server):
     return ssl.create_default_context(cafile=str(server.ca))
 
 
-def test_save_configurations_touches_only_given_keys(emulator):
+@pytest.mark.parametrize("shape", VARIANTS["config_shape"])
+@pytest.mark.parametrize("post", VARIANTS["config_post"])
+def test_read_modify_write_keeps_every_other_key(emulator, shape, post):
+    seed_configurations(emulator, {"other.key": "keep", "mlops.port": "5000"})
+    emulator.control("variant", {"config_shape": shape, "config_post": post})
     client = client_for(emulator)
-    client.save_configurations({"other.key": "keep", "mlops.port": "5000"})
-    client.save_configurations({"mlops.port": "5001"})
-    assert client.configurations() == {"other.key": "keep", "mlops.port": "5001"}
+    client.save_configurations(client.configurations(), {"mlops.port": "5001", "mlops.new.key": "x"})
+    assert client.configurations().text() == {"other.key": "keep", "mlops.port": "5001", "mlops.new.key": "x"}
 
 
 def test_workflow_runs_and_is_waited_for(emulator):
     client = client_for(emulator)
-    workflow = client.workflow_by_name("score-churn")
-    execution = client.execute_workflow(workflow["id"])
-    assert client.wait_for_execution(execution, timeout=30, interval=0.2) == "COMPLETED"
+    execution = client.execute_workflow(client.workflow_id("score-churn"))
+    assert client.wait_for_execution(execution, timeout=30, interval=0.2) == ("COMPLETED", None)
 
 
 def test_workflow_wait_is_bounded(emulator):
     import time
 
     client = SparkflowsClient(emulator.url, api_token=ADMIN_TOKEN)
-    execution = client.execute_workflow(client.workflow_by_name("score-forever")["id"])
+    execution = client.execute_workflow(client.workflow_id("score-forever"))
     started = time.monotonic()
-    assert client.wait_for_execution(execution, timeout=1, interval=0.2) == "RUNNING"
+    assert client.wait_for_execution(execution, timeout=1, interval=0.2) == ("RUNNING", None)
     assert time.monotonic() - started < 10
 
 
 def test_unknown_workflow_is_404(emulator):
     with pytest.raises(SparkflowsError, match="HTTP 404: No workflow named nope"):
-        client_for(emulator).workflow_by_name("nope")
+        client_for(emulator).workflow_id("nope")
 
 
-def test_configuration_shapes_round_trip():
-    values = {"b": "2", "a": "1"}
-    assert configurations_from_dict(values) == [{"name": "a", "value": "1"}, {"name": "b", "value": "2"}]
-    assert configurations_to_dict(configurations_from_dict(values)) == values
+@pytest.mark.parametrize("variant, release", [("release", "3.1.0"), ("version", "3.1.0"), ("unknown", None)])
+def test_release_key_variants(emulator, variant, release):
+    emulator.control("variant", {"release_key": variant})
+    if release:
+        assert client_for(emulator).release()[0] == release
+    else:
+        with pytest.raises(SparkflowsError, match=r"release-info: unrecognised answer: no release in an object with "
+                                                  r"keys \[build, fireBuildVersion, sparkVersion\]"):
+            client_for(emulator).release()
+
+
+@pytest.mark.parametrize("shape", VARIANTS["models_shape"])
+@pytest.mark.parametrize("versions", VARIANTS["model_versions"])
+def test_model_list_variants(emulator, shape, versions):
+    emulator.control("variant", {"models_shape": shape, "model_versions": versions})
+    client = client_for(emulator)
+    models = client.output_models()
+    assert [m["id"] for m in models] == [101, 102]
+    assert client.latest_model(models, "churn-model")["id"] == 102
