@@ -74,12 +74,16 @@ run_host() {
 
 wait_booted() {
     local container=$1 status=
-    # Bounded: systemd reports running (or degraded) once boot has finished; before its bus
-    # is up, systemctl answers nothing at all.
+    # Bounded: systemd reports running once boot has finished, degraded when a unit failed;
+    # before its bus is up, systemctl answers nothing at all. A failed unit fails the lab.
     for _ in $(seq 1 90); do
         status=$(docker exec "$container" systemctl is-system-running 2>/dev/null || true)
         case "$status" in
-            running|degraded) return 0 ;;
+            running) return 0 ;;
+            degraded)
+                echo "ERROR: $container booted with failed units: $(docker exec "$container" \
+                    systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')" >&2
+                return 1 ;;
         esac
         sleep 1
     done

@@ -27,9 +27,20 @@ def run_systemd_host(name, image, *options):
     assert started.returncode == 0, started.stderr
 
 
+def failed_units(name):
+    """The units systemd in container NAME lists as failed."""
+    listing = docker("exec", name, "systemctl", "--failed", "--no-legend", "--plain").stdout
+    return [line.split()[0] for line in listing.splitlines() if line.strip()]
+
+
 def wait_for_systemd(name, seconds=90):
-    """Until systemd in container NAME has booted (running or degraded), bounded."""
+    """Until systemd in container NAME has booted, bounded; a boot with failed units (degraded)
+    fails, naming them."""
     deadline = time.monotonic() + seconds
-    while docker("exec", name, "systemctl", "is-system-running").stdout.strip() not in ("running", "degraded"):
+    while True:
+        status = docker("exec", name, "systemctl", "is-system-running").stdout.strip()
+        if status == "running":
+            return
+        assert status != "degraded", "%s booted with failed units: %s" % (name, " ".join(failed_units(name)))
         assert time.monotonic() < deadline, "systemd in %s did not finish booting within %ds" % (name, seconds)
         time.sleep(1)
