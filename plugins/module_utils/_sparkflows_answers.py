@@ -92,6 +92,19 @@ def read_health(answer):
     raise UnrecognisedAnswer('no status in %s' % describe(answer))
 
 
+def is_page(answer):
+    """Whether answer is a Spring Data page ({"content": [...], "totalElements": N, ...})."""
+    return isinstance(answer, dict) and isinstance(answer.get('content'), list)
+
+
+def whole_page(answer, what, why):
+    """The items of a page that holds the whole list; a page of part of it is refused."""
+    total = answer.get('totalElements', len(answer['content']))
+    if answer.get('last') is False or not isinstance(total, int) or total > len(answer['content']):
+        raise UnrecognisedAnswer('a page of %d of %s %s: %s' % (len(answer['content']), total, what, why))
+    return answer['content']
+
+
 def _entry_fields(entries):
     """The field pair every entry of a list uses, or None when it is not a list of entries."""
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
@@ -117,12 +130,9 @@ class Configurations(object):
         self.answer = answer
         self.groups = None  # {category: (fields, entries)} for the grouped shape
         self.fields = None
-        if isinstance(answer, dict) and isinstance(answer.get('content'), list):
-            total = answer.get('totalElements', len(answer['content']))
-            if answer.get('last') is False or not isinstance(total, int) or total > len(answer['content']):
-                raise UnrecognisedAnswer('a page of %d of %s configurations: the whole set must be read before it is '
-                                         'written back' % (len(answer['content']), total))
-            self.shape, entries = 'page', answer['content']
+        if is_page(answer):
+            entries = whole_page(answer, 'configurations', 'the whole set must be read before it is written back')
+            self.shape = 'page'
         elif isinstance(answer, list):
             self.shape, entries = 'entries', answer
         elif isinstance(answer, dict) and answer and all(_entry_fields(v) for v in answer.values()):
@@ -208,13 +218,7 @@ def read_model(answer):
 
 def read_models(answer):
     """GET /api/v1/mlmodel/OutputModels: a list of model records, or a complete Spring Data page."""
-    items = answer
-    if isinstance(answer, dict) and isinstance(answer.get('content'), list):
-        total = answer.get('totalElements', len(answer['content']))
-        if answer.get('last') is False or not isinstance(total, int) or total > len(answer['content']):
-            raise UnrecognisedAnswer('a page of %d of %s models: the client reads complete lists only'
-                                     % (len(answer['content']), total))
-        items = answer['content']
+    items = whole_page(answer, 'models', 'the client reads complete lists only') if is_page(answer) else answer
     if not isinstance(items, list):
         raise UnrecognisedAnswer('expected a list of models, got %s' % describe(answer))
     return [read_model(item) for item in items]
