@@ -74,10 +74,10 @@ lint: venv ## ansible-lint, production profile
 	ansible-lint --profile production
 
 molecule: venv images ## every Molecule scenario
-	molecule test --all
+	molecule --base-config .config/molecule/config.yml test --all
 
-integration: venv images ## integration tests against real services
-	pytest tests/integration
+integration: venv images ## integration tests against real services (two pytest-xdist workers, then the engine restart alone)
+	tests/integration.sh
 
 constraints: ## re-freeze constraints.txt from requirements-dev.txt
 	rm -rf .cache/constraints-venv && python3 -m venv .cache/constraints-venv

@@ -41,8 +41,8 @@ step units pytest tests/unit
 step lint ansible-lint
 step changelog antsibull-changelog lint
 if $engine_ok; then
-    step molecule molecule test --all
-    step integration pytest tests/integration
+    step molecule molecule --base-config .config/molecule/config.yml test --all
+    step integration tests/integration.sh
 else
     skip_no_engine molecule
     skip_no_engine integration

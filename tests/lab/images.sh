@@ -5,8 +5,9 @@
 #   sfmlops/lab-scorer:SUITE  a lab host with a Docker Engine, for the scorer hosts
 #   sfmlops/registry:bookworm  Debian's docker-registry (tests/lab/registry.sh)
 # Usage: images.sh [SUITE...]   (default: bookworm, plus trixie when the archive serves it)
-# The base rootfs tarball is cached under $SFMLOPS_CACHE; the host image is rebuilt only
-# when its build context changes (content hash kept in an image label).
+# The base rootfs tarball is cached under $SFMLOPS_CACHE and made anew when its inputs change or
+# it is older than SFMLOPS_BASE_MAX_AGE_DAYS (7); every other image is rebuilt only when its
+# build context or the image below it changes (content hash kept in an image label).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -23,12 +24,27 @@ suite_available() {
 }
 
 build_base() {
-    local suite=$1
-    local tarball="$cache/debian-$suite-minbase.tar"
-    if docker image inspect "sfmlops/debian:$suite" >/dev/null 2>&1; then
+    # sfmlops/debian:SUITE is rebuilt from a new debootstrap when its inputs (suite, variant,
+    # packages, mirror) changed or when it is older than SFMLOPS_BASE_MAX_AGE_DAYS (7): the
+    # archive moves on (security updates), and every image above it is rebuilt in turn.
+    local suite=$1 inputs hash current built now max_age
+    inputs="suite=$suite variant=minbase include=python3 mirror=$mirror"
+    hash=$(printf '%s' "$inputs" | sha256sum | cut -c1-16)
+    max_age=$(( ${SFMLOPS_BASE_MAX_AGE_DAYS:-7} * 86400 ))
+    now=$(date +%s)
+    local tarball="$cache/debian-$suite-minbase-$hash.tar"
+    read -r current built < <(docker image inspect -f \
+        '{{ index .Config.Labels "sfmlops.base.inputs" }} {{ index .Config.Labels "sfmlops.base.built" }}' \
+        "sfmlops/debian:$suite" 2>/dev/null || echo "none 0")
+    if [ "$current" = "$hash" ] && [ $(( now - ${built:-0} )) -lt "$max_age" ]; then
         log "sfmlops/debian:$suite present"
         return
     fi
+    if [ -s "$tarball" ] && [ $(( now - $(stat -c %Y "$tarball") )) -ge "$max_age" ]; then
+        log "$tarball is older than ${SFMLOPS_BASE_MAX_AGE_DAYS:-7} days: bootstrapping $suite again"
+        rm -f "$tarball"
+    fi
+    rm -f "$cache/debian-$suite-minbase.tar"  # the cache name before its inputs were part of it
     if [ ! -s "$tarball" ]; then
         local rootfs
         rootfs=$(mktemp -d "$cache/rootfs-$suite.XXXXXX")
@@ -43,7 +59,8 @@ build_base() {
         rm -rf "$rootfs"
     fi
     log "importing sfmlops/debian:$suite"
-    docker import "$tarball" "sfmlops/debian:$suite" >/dev/null
+    docker import --change "LABEL sfmlops.base.inputs=$hash" \
+        --change "LABEL sfmlops.base.built=$(stat -c %Y "$tarball")" "$tarball" "sfmlops/debian:$suite" >/dev/null
 }
 
 extra_cas() {

@@ -72,16 +72,17 @@ http:
 auth:
   htpasswd: {realm: sfmlops-lab, path: /etc/docker/registry/htpasswd}
 CONFIG
-    # Kept only when it runs with this state's CA: a registry of the same name from another
-    # checkout, or from a state directory removed and made anew, is replaced.
+    # Kept only when it runs with this state's CA on this address: a registry of the same name
+    # from another checkout, from a state directory made anew or on another port is replaced.
     local running ca
     ca=$(sha256sum "$state/ca.crt" | cut -c1-16)
-    running=$(docker inspect -f '{{.State.Running}} {{index .Config.Labels "sfmlops.registry.ca"}}' \
+    running=$(docker inspect -f '{{.State.Running}} {{index .Config.Labels "sfmlops.registry.ca"}} {{index .Config.Labels "sfmlops.registry.address"}}' \
         "$container" 2>/dev/null || true)
-    if [ "$running" != "true $ca" ]; then
+    if [ "$running" != "true $ca $address" ]; then
         docker rm -f "$container" >/dev/null 2>&1 || true
         log "starting $container on $address"
         docker run -d --name "$container" --restart unless-stopped --label "sfmlops.registry.ca=$ca" \
+            --label "sfmlops.registry.address=$address" \
             -p "$address:5000" -v "$state:/etc/docker/registry:ro" -v "$state/storage:/var/lib/registry" \
             "$image" >/dev/null
     fi

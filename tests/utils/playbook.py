@@ -15,6 +15,29 @@ def recap_changed(stdout):
     return int(stdout.split("PLAY RECAP")[-1].split("changed=")[1].split()[0])
 
 
+def failed_messages(stdout):
+    """The msg of every failed task result in ansible-playbook's default output, in order: the
+    JSON after `fatal: [HOST]: FAILED! => ` (or `failed: [HOST] (item=...) => ` in a loop)."""
+    decoder = json.JSONDecoder()
+    messages = []
+    for marker in ("\nfatal: [", "\nfailed: ["):
+        start = 0
+        while True:
+            at = stdout.find(marker, start)
+            if at < 0:
+                break
+            arrow = stdout.find(" => ", at)
+            start = at + len(marker)
+            if arrow < 0 or "\n" in stdout[at + 1:arrow]:
+                continue
+            try:
+                result, _end = decoder.raw_decode(stdout, arrow + 4)
+            except ValueError:
+                continue
+            messages.append((at, " ".join(str(result.get("msg", "")).split())))
+    return [message for _at, message in sorted(messages)]
+
+
 class Run(object):
     def __init__(self, process, callback):
         self.rc = process.returncode

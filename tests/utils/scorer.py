@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from utils.docker import docker
+from utils.ports import free_port
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 REGISTRY_SH = REPO_ROOT / "tests" / "lab" / "registry.sh"
@@ -25,8 +26,8 @@ NEVER_READY = "READY = False\n\ndef score(rows):\n    return [0 for _ in rows]\n
 
 
 class Registry(object):
-    def __init__(self, state):
-        self.address = "127.0.0.1:%s" % os.environ.get("SFMLOPS_REGISTRY_PORT", "5050")
+    def __init__(self, state, port):
+        self.address = "127.0.0.1:%s" % port
         self.repository = self.address + "/sparkflows/scorer"
         self.username = "sfmlops-pull"
         self.password = (state / "password").read_text().strip()
@@ -38,10 +39,18 @@ class Registry(object):
 
 def start_registry():
     """tests/lab/registry.sh up (idempotent): the registry with the scorer image of RELEASES."""
-    state = pathlib.Path(os.environ.get("SFMLOPS_REGISTRY_STATE", REGISTRY_STATE))
+    # One registry per pytest-xdist worker (tests/integration.sh runs two): its own container,
+    # state and port, so that no worker replaces another's.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    suffix = "-" + worker if worker else ""
+    state = pathlib.Path(os.environ.get("SFMLOPS_REGISTRY_STATE", str(REGISTRY_STATE) + suffix))
+    # A port free on this machine unless one is given: never a fixed one a user's service may hold.
+    port = os.environ.get("SFMLOPS_REGISTRY_PORT") or str(free_port())
     subprocess.run([str(REGISTRY_SH), "up"], check=True, timeout=600,
-                   env=dict(os.environ, SFMLOPS_REGISTRY_STATE=str(state), SFMLOPS_REGISTRY_RELEASES=" ".join(RELEASES)))
-    return Registry(state)
+                   env=dict(os.environ, SFMLOPS_REGISTRY_STATE=str(state), SFMLOPS_REGISTRY_PORT=port,
+                            SFMLOPS_REGISTRY_NAME=os.environ.get("SFMLOPS_REGISTRY_NAME", "sfmlops-registry" + suffix),
+                            SFMLOPS_REGISTRY_RELEASES=" ".join(RELEASES)))
+    return Registry(state, port)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
-"""Train a one-feature linear model (y = 2x) and register it under the given name, once."""
+"""Train a one-feature linear model (y = 2x) and register it under the given name, once.
+Usage: register_model.py NAME ENV_FILE (MLFLOW_TRACKING_* lines, read into the environment)."""
 
+import os
 import sys
 
 import mlflow
@@ -8,6 +10,8 @@ from mlflow.exceptions import MlflowException
 from sklearn.linear_model import LinearRegression
 
 name = sys.argv[1]
+with open(sys.argv[2]) as settings:
+    os.environ.update(line.strip().split("=", 1) for line in settings if "=" in line)
 client = mlflow.MlflowClient()
 try:
     client.get_registered_model(name)

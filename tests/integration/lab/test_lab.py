@@ -10,9 +10,10 @@ import urllib.request
 
 import paramiko
 import pytest
+import yaml
 
 from utils.docker import docker
-from utils.lab import scorer_vars, sparkflows_vars, ssh_vars
+from utils.lab import REPO_ROOT, scorer_vars, sparkflows_vars, ssh_vars
 
 HOSTS = {"mlflow1": 0, "scorer1": 1, "scorer2": 2, "sparkflows1": 99}  # name: offset of its SSH port
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role's default sample
@@ -22,20 +23,18 @@ SSH_PORTS = {"bookworm": 23220, "trixie": 23230}
 HTTP_PORTS = {"bookworm": (25000, 28080, 28181, 25050), "trixie": (25001, 28081, 28191, 25051)}
 
 
-def available_suites():
-    """bookworm always (its absence must fail); trixie when images.sh could build it."""
-    suites = ["bookworm"]
-    probe = subprocess.run(
-        ["docker", "image", "inspect", "sfmlops/lab-host:trixie"], capture_output=True, timeout=60, check=False
-    )
-    if probe.returncode == 0:
-        suites.append("trixie")
-    return suites
+def image_present(image):
+    return subprocess.run(["docker", "image", "inspect", image], capture_output=True, timeout=60,
+                          check=False).returncode == 0
 
 
-@pytest.fixture(scope="module", params=available_suites())
+# bookworm's absence fails the fixture; trixie's is reported as a skip with its reason.
+@pytest.fixture(scope="module", params=["bookworm", "trixie"])
 def lab(request, repo_root, tmp_path_factory):
     suite = request.param
+    if suite != "bookworm" and not image_present("sfmlops/lab-scorer:%s" % suite):
+        pytest.skip("sfmlops/lab-scorer:%s is not built (tests/lab/images.sh builds it when the Debian "
+                    "archive serves %s)" % (suite, suite))
     state = tmp_path_factory.mktemp("lab-%s" % suite) / "state"
     name = "sfmlops-itest-%s" % suite
     env = dict(
@@ -179,14 +178,47 @@ def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo
     assert recap == {"scorer1": (0, 0, 0), "scorer2": (0, 0, 0), "sparkflows1": (0, 0, 0)}, recap
 
 
-def playbook(lab, repo_root, name, *args):
+# The next tests read a converged lab and do not depend on the Debian release: bookworm only
+# (trixie's lab runs the site playbook above and the checks of its hosts).
+@pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
+def test_site_preview_with_every_role_variable_as_text_changes_nothing_and_shows_no_secret(lab, repo_root):
+    """As an admin previews a run from the shell or AWX sends a survey: check mode and diff at
+    -vvv, every boolean and number of every role given as `-e name=text` (the lab's own values,
+    so nothing is to change): no type error, nothing to change, no secret shown."""
+    previewed, recap = site(lab, repo_root, "--check", "--diff", "-vvv", *text_extra_vars(lab))
+    assert previewed.returncode == 0, previewed.stdout[-4000:]
+    assert recap == {"scorer1": (0, 0, 0), "scorer2": (0, 0, 0), "sparkflows1": (0, 0, 0)}, recap
+    registry_password = (lab["state"] / "registry" / "password").read_text().strip()
+    assert registry_password not in previewed.stdout + previewed.stderr
+
+
+def text_extra_vars(lab):
+    """`-e name=value` of every bool, int and float variable of every role, as text: the value the
+    lab's inventory gives it, else the role's default; variables without a value are left out."""
+    inventory = json.loads(lab["inventory"].read_text())["all"]["children"]
+    given = dict(inventory["scorers"]["vars"], **inventory["sparkflows"]["vars"])
+    options = []
+    for role in ("scorer", "mlflow_host", "sparkflows_mlflow"):
+        spec = yaml.safe_load((REPO_ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
+        for name, option in spec["argument_specs"]["main"]["options"].items():
+            value = given.get(name, option.get("default"))
+            if option.get("type") in ("bool", "int", "float") and value is not None:
+                options += ["-e", "%s=%s" % (name, str(value).lower() if isinstance(value, bool) else value)]
+    return options
+
+
+def playbook(lab, repo_root, name, *args, cwd=None):
+    """ansible-playbook from cwd (as a shell would run it: PWD set), with the lab's inventory."""
+    env = dict(lab["env"], ANSIBLE_CONFIG=str(repo_root / "ansible.cfg"))
+    if cwd:
+        env["PWD"] = str(cwd)
     return subprocess.run(
         ["ansible-playbook", "-i", str(lab["inventory"]), str(repo_root / "playbooks" / name), *args],
-        capture_output=True, text=True, timeout=600, check=False,
-        env=dict(lab["env"], ANSIBLE_CONFIG=str(repo_root / "ansible.cfg")),
+        capture_output=True, text=True, timeout=600, check=False, env=env, cwd=cwd,
     )
 
 
+@pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
 def test_report_and_verify_see_a_stopped_scorer(lab, repo_root, tmp_path):
     report_dir = tmp_path / "report"
     only = ("-e", "report_dir=%s" % report_dir)
@@ -206,6 +238,16 @@ def test_report_and_verify_see_a_stopped_scorer(lab, repo_root, tmp_path):
     assert "Unhealthy or drifting: scorer2/churn-model" in red.stdout
     html = (report_dir / "report.html").read_text()
     assert '<tr class="red">' in html and "not running" in html and "1 red: scorer2/churn-model" in html
+    # As docs/awx.md says to use Limit: the report covers the host limited to, and is red.
+    limited_dir = tmp_path / "limited"
+    limited = playbook(lab, repo_root, "verify.yml", "--limit", "scorer2", "-e", "report_dir=%s" % limited_dir)
+    assert limited.returncode != 0, limited.stdout[-3000:]
+    limited_report = json.loads((limited_dir / "report.json").read_text())
+    assert (sorted(limited_report["scorers"]), limited_report["red"]) == (["scorer2"], ["scorer2/churn-model"])
+    # A relative report_dir is the working directory's; check mode writes the report too.
+    previewed = playbook(lab, repo_root, "report.yml", "--check", "-e", "report_dir=relative-report", cwd=tmp_path)
+    assert previewed.returncode == 0, previewed.stdout[-3000:]
+    assert json.loads((tmp_path / "relative-report" / "report.json").read_text())["red"] == ["scorer2/churn-model"]
 
     # The scorers play puts it back; the report is green again.
     assert playbook(lab, repo_root, "scorers.yml").returncode == 0

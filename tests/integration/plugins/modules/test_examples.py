@@ -1,8 +1,12 @@
-"""The EXAMPLES of every module that talks to Sparkflows, as ansible-doc renders them, work as
-written against the emulator. They point at Sparkflows' default port (127.0.0.1:8080); the test
-points them at an emulator on a free port instead, so that nothing else listening there (or a
-second test run) can make them pass or fail."""
+"""The EXAMPLES of the modules, as ansible-doc renders them, work as written: each example's
+hosts and paths are replaced by the test's own (the emulator on a free port instead of
+Sparkflows' default 127.0.0.1:8080 or sparkflows.example.net, the test registry, tmp_path), so
+that nothing else listening on a default port (or a second test run) can make them pass or fail.
 
+ssh_check and ssh_private_key need an SSH host and a key vault: their EXAMPLES run as written in
+tests/integration/roles/sparkflows_mlflow (the role's tasks are those examples)."""
+
+import hashlib
 import json
 import os
 import subprocess
@@ -11,35 +15,82 @@ import pytest
 import yaml
 
 from emulator.fixtures import ADMIN_PASSWORD, ADMIN_TOKEN, start_emulator
+from emulator.models import make_model_zip
+from utils.docker import docker
 from utils.playbook import REPO_ROOT, run_playbook
-
-MODULES = ("sparkflows.mlops.sparkflows_info", "sparkflows.mlops.mlflow_config", "sparkflows.mlops.sparkflows_workflow")
-EXAMPLE_VARS = {"sparkflows_token": ADMIN_TOKEN, "sparkflows_password": ADMIN_PASSWORD,
-                "mlflow_password": "Example-Passw0rd"}
-
+from utils.ports import free_port
 
 EXAMPLE_URL = "http://127.0.0.1:8080"
+EXAMPLE_TLS_URL = "https://sparkflows.example.net:8443"
+EXAMPLE_REGISTRY = "registry.example.net/sparkflows/scorer"
 
 
 @pytest.fixture(scope="module")
-def emulator_url(tmp_path_factory):
-    port, process = start_emulator(tmp_path_factory.mktemp("examples") / "state.json")
-    yield "http://127.0.0.1:%d" % port
+def emulator(tmp_path_factory):
+    state = tmp_path_factory.mktemp("examples") / "state.json"
+    models = state.parent / "models"
+    models.mkdir()
+    for model_id in (101, 102):
+        make_model_zip(models / ("%d.zip" % model_id))
+    port, process = start_emulator(state)
+    yield "http://127.0.0.1:%d" % port, hashlib.sha256((models / "101.zip").read_bytes()).hexdigest()
     process.kill()
     process.wait(timeout=10)
 
 
-@pytest.mark.parametrize("module", MODULES)
-def test_examples_run_as_written(tmp_path, emulator_url, module):
+def examples_of(module):
     rendered = subprocess.run(
         ["ansible-doc", "--json", module], capture_output=True, text=True, timeout=120, check=True,
         env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg")),
     )
-    text = json.loads(rendered.stdout)[module]["examples"]
-    assert EXAMPLE_URL in text, "the EXAMPLES of %s no longer point at %s" % (module, EXAMPLE_URL)
-    examples = yaml.safe_load(text.replace(EXAMPLE_URL, emulator_url))
+    return json.loads(rendered.stdout)[module]["examples"]
+
+
+def substitute(text, replacements):
+    for example, ours in replacements.items():
+        assert example in text, "the EXAMPLES no longer contain %s" % example
+        text = text.replace(example, ours)
+    return text
+
+
+def run_examples(tmp_path, module, replacements, extra_vars, args=()):
+    examples = yaml.safe_load(substitute(examples_of(module), replacements))
     assert examples, "no EXAMPLES for %s" % module
-    result = run_playbook(tmp_path, examples, extra_vars=EXAMPLE_VARS)
-    assert result.rc == 0, result.stdout
+    result = run_playbook(tmp_path, examples, extra_vars=extra_vars, args=args)
+    assert result.rc == 0, result.stdout[-4000:]
     assert len(result.results) == len(examples)
     assert all(not task.get("failed") for task in result.results)
+    return result
+
+
+@pytest.mark.parametrize("module", ["sparkflows_info", "mlflow_config", "sparkflows_workflow", "sparkflows_model_fetch"])
+def test_sparkflows_examples_run_as_written(tmp_path, emulator, module):
+    url, sha256 = emulator
+    replacements = {EXAMPLE_URL: url}
+    if module == "sparkflows_model_fetch":
+        replacements["/tmp/"] = "%s/" % tmp_path
+    run_examples(tmp_path, "sparkflows.mlops." + module, replacements, {
+        "sparkflows_token": ADMIN_TOKEN, "sparkflows_password": ADMIN_PASSWORD,
+        "mlflow_password": "Example-Passw0rd", "churn_model_sha256": sha256})
+    if module == "sparkflows_model_fetch":
+        assert (tmp_path / "model-101" / "model_bundle" / "requirements.txt").is_file()
+
+
+def test_scorer_container_examples_run_as_written(tmp_path, emulator, scorer_registry, request):
+    url, _sha256 = emulator
+    request.addfinalizer(lambda: docker("rm", "-f", "scorer-churn-model", "scorer-churn-model-candidate"))
+    port = free_port()
+    result = run_examples(tmp_path, "sparkflows.mlops.scorer_container", {
+        EXAMPLE_TLS_URL: url, EXAMPLE_REGISTRY: scorer_registry.repository, "registry_username: puller":
+        "registry_username: %s" % scorer_registry.username, "/srv/sparkflows-scorer/": "%s/" % tmp_path,
+        "host_port: 8081": "host_port: %d" % port,
+    }, {"sparkflows_api_token": ADMIN_TOKEN, "registry_password": scorer_registry.password})
+    scored, removed = result.results[2], result.results[3]
+    assert scored["changed"] and scored["container"]["name"] == "scorer-churn-model", scored
+    assert removed["changed"]
+
+
+def test_os_packages_examples_run_as_written_in_check_mode(tmp_path):
+    """In check mode: this machine is not a test host to install packages on."""
+    result = run_examples(tmp_path, "sparkflows.mlops.os_packages", {}, {}, args=["--check"])
+    assert all(isinstance(task["installed"], list) for task in result.results), result.results

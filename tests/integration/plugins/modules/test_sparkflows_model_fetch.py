@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from emulator.fixtures import ADMIN_TOKEN
+from emulator.fixtures import ADMIN_PASSWORD, ADMIN_TOKEN
 from emulator.models import make_model_zip
 from emulator.sparkflows_emulator import VARIANTS
 from utils.playbook import run_playbook
@@ -268,3 +268,57 @@ def test_a_model_version_that_is_no_number_fails_clearly(tmp_path, models, out):
     assert result.rc != 0
     assert "unrecognised answer for model churn-model: model version 'v9' is not a number" in result.result["msg"]
     assert not (out / "m.zip").exists()
+
+
+def test_check_mode_on_an_unchanged_file_reports_no_change_and_touches_nothing(tmp_path, models, out):
+    dest = out / "model.zip"
+    assert fetch(tmp_path, models, model_id="101", dest=str(dest)).result["changed"] is True
+    before = (dest.read_bytes(), dest.stat().st_mtime_ns, sorted(p.name for p in out.iterdir()))
+    models.control("reset", {})
+    checked = fetch(tmp_path, models, args=["--check", "--diff"], model_id="101", dest=str(dest))
+    assert checked.rc == 0, checked.stdout
+    assert (checked.result["changed"], checked.result["bytes_transferred"]) == (False, 0)
+    assert (dest.read_bytes(), dest.stat().st_mtime_ns, sorted(p.name for p in out.iterdir())) == before
+    assert [r["status"] for r in downloads(models) if r["method"] == "GET"] in ([], [304])
+
+
+@pytest.mark.parametrize("credentials", [
+    {"api_token": ADMIN_TOKEN},
+    {"api_username": "admin", "api_password": ADMIN_PASSWORD},
+], ids=["token", "password"])
+def test_secrets_never_appear_at_vvv(tmp_path, models, out, credentials):
+    options = dict(credentials, api_url=models.url, model_name="churn-model", stage="Production",
+                   dest=str(out / "model.zip"))
+    result = run_playbook(tmp_path, [{"name": "Fetch", "sparkflows.mlops.sparkflows_model_fetch": options}],
+                          args=["-vvv", "--diff"], callback="default")
+    assert result.rc == 0, result.stdout[-3000:]
+    assert "model_id" in result.stdout  # the result was printed, and it is there the secrets would be
+    output = result.stdout + result.stderr
+    # The session token a login returns is a secret too, though no option carries it.
+    for secret in (ADMIN_TOKEN, ADMIN_PASSWORD):
+        assert secret not in output
+
+
+@pytest.mark.parametrize("selectors", [
+    {"model_id": "101", "model_name": "churn-model"},
+    {"model_id": "101", "model_uuid": "5b0c3c0e-6f7a-4c3e-9a51-1f7f3a1d0101"},
+    {"model_uuid": "5b0c3c0e-6f7a-4c3e-9a51-1f7f3a1d0101", "model_name": "churn-model"},
+], ids=["id+name", "id+uuid", "uuid+name"])
+def test_selectors_are_mutually_exclusive_and_nothing_is_asked(tmp_path, models, out, selectors):
+    result = fetch(tmp_path, models, dest=str(out / "model.zip"), **selectors)
+    assert result.rc != 0
+    assert result.result["msg"].startswith("parameters are mutually exclusive: model_id|model_uuid|model_name")
+    assert list(out.iterdir()) == [] and models.requests() == []
+
+
+def test_check_mode_asks_the_server_for_a_new_model_and_predicts_its_failure(tmp_path, models, out):
+    """Check mode predicts the real run: the file of a new model is asked for (HEAD, no body)."""
+    would = fetch(tmp_path, models, args=["--check"], model_id="101", dest=str(out / "model.zip"))
+    assert would.rc == 0 and would.result["changed"] is True
+    assert [r["method"] for r in downloads(models)] == ["HEAD"]
+    (models.models_dir / "102.zip").unlink()  # listed by the server, its file gone
+    checked = fetch(tmp_path, models, args=["--check"], model_id="102", dest=str(out / "model.zip"))
+    real = fetch(tmp_path, models, model_id="102", dest=str(out / "model.zip"))
+    assert checked.rc != 0 and real.rc != 0
+    assert "HTTP 404" in checked.result["msg"] and "HTTP 404" in real.result["msg"], (checked.result, real.result)
+    assert list(out.iterdir()) == []

@@ -9,7 +9,6 @@ a port outside the range stays closed; the second run changes nothing.
 import json
 import socket
 import subprocess
-import time
 import uuid
 
 import pytest
@@ -31,13 +30,35 @@ SETUP = {
 }
 
 
-def reachable(address, port):
-    """Whether a TCP connection to address:port is accepted (bounded: 3 s)."""
+def connect(address, port):
+    """How a TCP connection to address:port from this machine ends (bounded: 3 s): "accepted",
+    "refused" (a reset: nothing listens) or "filtered" (dropped, or rejected with an ICMP error:
+    a firewall rule)."""
     try:
         with socket.create_connection((address, port), timeout=3):
-            return True
-    except OSError:
-        return False
+            return "accepted"
+    except ConnectionRefusedError:
+        return "refused"
+    except OSError:  # timeout, EHOSTUNREACH, ENETUNREACH, EACCES
+        return "filtered"
+
+
+def listen(name, *ports):
+    """Start an HTTP server on each port inside the host, and prove it accepts there (bounded)."""
+    for port in ports:
+        docker("exec", "-d", name, "python3", "-m", "http.server", "--bind", "0.0.0.0", str(port))
+    probe = ("import socket, sys, time\n"
+             "for port in sys.argv[1:]:\n"
+             "    for attempt in range(50):\n"
+             "        try:\n"
+             "            socket.create_connection(('127.0.0.1', int(port)), 1).close()\n"
+             "            break\n"
+             "        except OSError:\n"
+             "            time.sleep(0.2)\n"
+             "    else:\n"
+             "        sys.exit('nothing listens on %s' % port)\n")
+    listening = docker("exec", name, "python3", "-c", probe, *[str(port) for port in ports], timeout=60)
+    assert listening.returncode == 0, listening.stderr
 
 
 @pytest.fixture
@@ -75,17 +96,15 @@ def test_role_opens_the_model_ports_and_nothing_else(tmp_path, host, backend):
     name, address = host
     setup = docker("exec", name, "sh", "-c", "apt-get update -qq && " + SETUP[backend])
     assert setup.returncode == 0, setup.stdout + setup.stderr
-    for port in (5001, 5100):  # a served-model port of the range, and one outside it
-        docker("exec", "-d", name, "python3", "-m", "http.server", "--bind", "0.0.0.0", str(port))
-    time.sleep(1)
-    assert docker("exec", name, "python3", "-c", "import socket; socket.create_connection(('127.0.0.1', 5001), 3)"
-                  ).returncode == 0
-    assert not reachable(address, 5001), "the %s setup does not deny by default" % backend
+    listen(name, 5001, 5100)  # a served-model port of the range, and one outside it
+    assert connect(address, 5001) == "filtered", "the %s setup does not deny by default" % backend
 
     first = apply_role(tmp_path, name, mlflow_host_firewall=backend)
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
-    assert reachable(address, 5001)
-    assert not reachable(address, 5100)
+    assert connect(address, 5001) == "accepted"
+    # 5100 still listens: closed to this machine by the ruleset, not by absence.
+    listen(name, 5100)
+    assert connect(address, 5100) == "filtered"
 
     second = apply_role(tmp_path, name, mlflow_host_firewall=backend)
     assert second.returncode == 0, second.stdout[-4000:]
@@ -94,19 +113,19 @@ def test_role_opens_the_model_ports_and_nothing_else(tmp_path, host, backend):
     if backend == "nftables":
         # What a reboot does: the service loads /etc/nftables.conf, which includes the rule.
         assert docker("exec", name, "systemctl", "restart", "nftables").returncode == 0
-        assert reachable(address, 5001) and not reachable(address, 5100)
+        assert (connect(address, 5001), connect(address, 5100)) == ("accepted", "filtered")
 
 
 def test_sources_limit_who_may_connect(tmp_path, host):
     name, address = host
     setup = docker("exec", name, "sh", "-c", "apt-get update -qq && " + SETUP["nftables"])
     assert setup.returncode == 0, setup.stderr
-    docker("exec", "-d", name, "python3", "-m", "http.server", "--bind", "0.0.0.0", "5001")
-    time.sleep(1)
+    listen(name, 5001)
     # Only a network this machine is not in may connect.
     applied = apply_role(tmp_path, name, mlflow_host_firewall="nftables", mlflow_host_firewall_sources=["192.0.2.0/24"])
     assert applied.returncode == 0, applied.stdout[-4000:]
-    assert not reachable(address, 5001)
+    listen(name, 5001)
+    assert connect(address, 5001) == "filtered"
     rules = docker("exec", name, "nft", "list", "chain", "inet", "filter", "input").stdout
     # nft merges the tracking port and the adjacent range into one interval.
     assert 'ip saddr 192.0.2.0/24 tcp dport { 5000-5099 } accept comment "sparkflows-mlflow"' in rules, rules

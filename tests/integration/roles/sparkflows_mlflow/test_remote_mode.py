@@ -18,7 +18,7 @@ from emulator.fixtures import ADMIN_TOKEN, start_emulator
 from utils.docker import docker, run_systemd_host, wait_for_systemd
 from utils.lab import REPO_ROOT
 from utils.module import ssh_keygen
-from utils.playbook import recap_changed
+from utils.playbook import failed_messages, recap_changed
 from utils.ports import free_port
 
 IMAGE = "sfmlops/lab-host:bookworm"
@@ -71,10 +71,10 @@ def lab(request, tmp_path_factory):
             "work": state}
 
 
-def run(lab, *options, verbose=False, **role_vars):
+def run(lab, *options, verbose=False, inventory=None, **role_vars):
     extra = lab["work"] / ("vars-%s.json" % uuid.uuid4().hex[:6])
     extra.write_text(json.dumps(role_vars))
-    command = ["ansible-playbook", "-i", str(lab["inventory"]), str(REPO_ROOT / "playbooks" / "sparkflows_mlflow.yml"),
+    command = ["ansible-playbook", "-i", str(inventory or lab["inventory"]), str(REPO_ROOT / "playbooks" / "sparkflows_mlflow.yml"),
                "-e", "@%s" % extra, "--diff", *options] + (["-vvv"] if verbose else [])
     process = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False,
                              env=dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
@@ -137,6 +137,9 @@ def test_generated_key_opens_a_session_then_idempotent_then_rotated(lab):
 
     second = run(lab)
     assert second.returncode == 0 and second.changed == 0, second.stdout[-3000:]
+    # "false" as text, as -e, an AWX survey or an INI inventory gives it: no rotation.
+    kept = run(lab, "--check", sparkflows_mlflow_ssh_key_rotate="false")
+    assert kept.returncode == 0 and kept.changed == 0, kept.stdout[-3000:]
 
     # Check mode with a rotation asked: reported, nothing touched.
     before = installed_key(lab), marked_keys(lab), configuration(lab)
@@ -146,8 +149,13 @@ def test_generated_key_opens_a_session_then_idempotent_then_rotated(lab):
 
     old = lab["work"] / "old_key"
     old.write_text(key)
-    docker("cp", str(old), "%s:/tmp/old_key" % lab["containers"]["sparkflows1"])
-    docker("exec", lab["containers"]["sparkflows1"], "sh", "-c", "chown sparkflows /tmp/old_key && chmod 600 /tmp/old_key")
+    copied = docker("cp", str(old), "%s:/tmp/old_key" % lab["containers"]["sparkflows1"])
+    assert copied.returncode == 0, copied.stderr
+    owned = docker("exec", lab["containers"]["sparkflows1"], "sh", "-c",
+                   "chown sparkflows /tmp/old_key && chmod 600 /tmp/old_key")
+    assert owned.returncode == 0, owned.stderr
+    # The copy is the old key, and it opens a session until the rotation.
+    assert ssh_as_sparkflows(lab, "/tmp/old_key").stdout.strip() == "mlflow1"
     rotated = run(lab, sparkflows_mlflow_ssh_key_rotate=True)
     assert rotated.returncode == 0, rotated.stdout[-3000:]
     assert fingerprint_of(installed_key(lab)) != fingerprint_of(key)
@@ -224,14 +232,15 @@ def test_hashi_vault_token_and_approle(lab, openbao):
     with_token = run(lab, verbose=True, sparkflows_mlflow_vault_token="root-token", **common)
     assert with_token.returncode == 0, with_token.stdout[-3000:]
     assert_no_key_material(with_token.stdout + with_token.stderr, text)
+    assert "root-token" not in with_token.stdout + with_token.stderr
     assert fingerprint_of(installed_key(lab)) == fingerprint_of(text)
     session = ssh_as_sparkflows(lab)
     assert session.stdout.strip() == "mlflow1", session.stderr
     # The same key through AppRole: nothing to change.
-    with_approle = run(lab, sparkflows_mlflow_vault_auth_method="approle", sparkflows_mlflow_vault_role_id=openbao["role_id"],
+    with_approle = run(lab, verbose=True, sparkflows_mlflow_vault_auth_method="approle", sparkflows_mlflow_vault_role_id=openbao["role_id"],
                        sparkflows_mlflow_vault_secret_id=openbao["secret_id"], **common)
     assert with_approle.returncode == 0 and with_approle.changed == 0, with_approle.stdout[-3000:]
-    assert openbao["secret_id"] not in with_approle.stdout
+    assert openbao["secret_id"] not in with_approle.stdout + with_approle.stderr
 
 
 @pytest.fixture(scope="module")
@@ -295,7 +304,9 @@ def test_bad_input_is_a_clear_error_and_the_configuration_stays(lab, openbao, ca
     before_authorized = marked_keys(lab)
     result = run(lab, **given)
     assert result.returncode != 0
-    assert expected.lower() in (result.stdout + result.stderr).lower(), result.stdout[-3000:]
+    # In the message of the task that stopped the run, not merely somewhere in the output.
+    messages = failed_messages(result.stdout)
+    assert messages and expected.lower() in messages[-1].lower(), (messages, result.stdout[-3000:])
     assert configuration(lab) == before_config
     assert installed_key(lab) == before_key and marked_keys(lab) == before_authorized
 
@@ -306,7 +317,8 @@ def test_fire_mlops_server_mode_checks_8086_from_the_sparkflows_host(lab):
                 sparkflows_mlflow_reachability_timeout=3)
     closed = run(lab, **mode)
     assert closed.returncode != 0
-    assert "sparkflows1 cannot reach the Fire MLOps server on mlflow1:8086" in closed.stdout, closed.stdout[-3000:]
+    assert failed_messages(closed.stdout)[-1].startswith(
+        "sparkflows1 cannot reach the Fire MLOps server on mlflow1:8086"), closed.stdout[-3000:]
     assert configuration(lab) == before
 
     assert docker("exec", lab["containers"]["mlflow1"], "systemd-run", "--unit", "fire-mlops-stand-in",
@@ -319,3 +331,37 @@ def test_fire_mlops_server_mode_checks_8086_from_the_sparkflows_host(lab):
     stored = configuration(lab)
     assert (stored["mlops.mlflow.deploy.mode"], stored["mlops.fire.mlops.host"], stored["mlops.fire.mlops.port"]) \
         == ("fire_mlops_server", "mlflow1", "8086")
+
+
+def test_local_mode_shows_its_diff_and_never_the_password(lab):
+    """Local mode (MLflow on the Sparkflows host: no SSH, no reachability of another host), with
+    --diff at -vvv: the changed keys are shown, the MLflow password and the API token never."""
+    password = "Mlflow-Passw0rd-%s" % uuid.uuid4().hex[:8]
+    local = dict(sparkflows_mlflow_deploy_mode="local", sparkflows_mlflow_username="mlflow",
+                 sparkflows_mlflow_password=password)
+    first = run(lab, verbose=True, **local)
+    assert first.returncode == 0, first.stdout[-3000:]
+    stored = configuration(lab)
+    assert (stored["mlops.mlflow.deploy.mode"], stored["mlops.mlflow.password"]) == ("local", password)
+    output = first.stdout + first.stderr
+    assert password not in output and ADMIN_TOKEN not in output
+    after = "\n".join(part.split("PLAY RECAP")[0] for part in first.stdout.split("+++ after")[1:])
+    added = [line for line in after.splitlines() if line.startswith("+")]
+    assert any('"mlops.mlflow.deploy.mode": "local"' in line for line in added), after[:3000]
+    assert any('"mlops.mlflow.password": "********' in line for line in added), after[:3000]
+    again = run(lab, **local)
+    assert again.returncode == 0 and again.changed == 0, again.stdout[-3000:]
+
+
+def test_the_roles_own_connection_variables_in_the_inventory_are_used(lab):
+    """sparkflows_mlflow_api_url in the inventory wins over the inventory's sparkflows_api_url
+    (the playbook once overrode it with play vars, and the banner named the other URL)."""
+    inventory = json.loads(lab["inventory"].read_text())
+    group_vars = inventory["all"]["vars"]
+    group_vars["sparkflows_mlflow_api_url"] = group_vars["sparkflows_api_url"]
+    group_vars["sparkflows_api_url"] = "http://127.0.0.1:%d" % free_port()  # nothing listens there
+    own = lab["work"] / "own-connection.json"
+    own.write_text(json.dumps(inventory))
+    result = run(lab, "--check", inventory=own)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "at %s" % group_vars["sparkflows_mlflow_api_url"] in result.stdout

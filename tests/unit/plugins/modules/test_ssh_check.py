@@ -152,3 +152,16 @@ def test_bad_arguments(tmp_path, sshd):
     assert "user" in check(tmp_path, host="h", host_key=sshd["host_key"])["msg"]
     result = check(tmp_path, host="h", authenticate=False, host_key="not a key")
     assert result["failed"] is True and "not an SSH public key" in result["msg"]
+
+
+def test_check_mode_runs_the_same_check_and_reports_no_change(tmp_path, sshd):
+    """Check mode is the point of a check: the session is opened and the command run as always
+    (the documented behaviour), and a refused key fails the same way."""
+    result = check(tmp_path, _ansible_check_mode=True, host="127.0.0.1", port=sshd["port"], user="sparkflows",
+                   key_path=sshd["key_path"], host_key=sshd["host_key"])
+    assert result.get("failed") is not True, result
+    assert (result["changed"], result["authenticated"], result["stdout"]) == (False, True, "ok")
+    assert sshd["server"].commands == [b"true"]
+    refused = check(tmp_path, _ansible_check_mode=True, host="127.0.0.1", port=sshd["port"], user="sparkflows",
+                    key_path=ssh_keygen(tmp_path / "stranger"), host_key=sshd["host_key"])
+    assert refused["failed"] is True and sshd["server"].commands == [b"true"]

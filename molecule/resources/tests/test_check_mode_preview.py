@@ -1,0 +1,33 @@
+"""Every scenario (added by .config/molecule/config.yml): converge.yml again with --check --diff
+at -vvv, as an admin previews a run, on the converged instance: nothing to change (no task that
+only works for real) and no secret of the scenario's variables (any whose name says password,
+secret or token) in the output."""
+
+import os
+import re
+import subprocess
+
+import yaml
+
+SECRET_WORDS = ("password", "secret", "token")
+
+
+def scenario_secrets():
+    scenario = yaml.safe_load(open(os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "molecule.yml")))
+    values = scenario.get("provisioner", {}).get("inventory", {}).get("group_vars", {}).get("all", {})
+    return [str(value) for name, value in values.items() if any(word in name for word in SECRET_WORDS)]
+
+
+def test_check_mode_and_diff_on_the_converged_instance_change_nothing_and_show_no_secret():
+    # Molecule forces colour for its own runs; the recap is read as text here.
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".cache", "collections"))
+    checked = subprocess.run(
+        ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
+         os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"), "--check", "--diff", "-vvv"],
+        capture_output=True, text=True, env=env, timeout=900, check=False)
+    assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-2000:]
+    recap = re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0", checked.stdout, re.M)
+    assert recap and all(changed == "0" for changed in recap), checked.stdout.split("PLAY RECAP")[-1]
+    output = checked.stdout + checked.stderr
+    assert [secret for secret in scenario_secrets() if secret in output] == []
