@@ -12,6 +12,7 @@ import paramiko
 import pytest
 import yaml
 
+from ansible_collections.sparkflows.mlops.plugins.lookup.role_inputs import typed_options
 from utils.docker import docker
 from utils.lab import REPO_ROOT, scorer_vars, sparkflows_vars, ssh_vars
 
@@ -199,10 +200,10 @@ def text_extra_vars(lab):
     given = dict(inventory["scorers"]["vars"], **inventory["sparkflows"]["vars"])
     options = []
     for role in ("scorer", "mlflow_host", "sparkflows_mlflow"):
-        spec = yaml.safe_load((REPO_ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
-        for name, option in spec["argument_specs"]["main"]["options"].items():
-            value = given.get(name, option.get("default"))
-            if option.get("type") in ("bool", "int", "float") and value is not None:
+        defaults = yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text())
+        for name in typed_options(role):  # the variables role_inputs converts
+            value = given.get(name, defaults.get(name))
+            if value is not None:
                 options += ["-e", "%s=%s" % (name, str(value).lower() if isinstance(value, bool) else value)]
     return options
 

@@ -9,6 +9,8 @@ import re
 import pytest
 import yaml
 
+from utils.tasks import tasks
+
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
 ROLES = sorted(p for p in (REPO_ROOT / "roles").iterdir() if p.is_dir())
 PACKAGE_MODULES = {prefix + name for prefix in ("", "ansible.builtin.", "ansible.legacy.")
@@ -16,16 +18,6 @@ PACKAGE_MODULES = {prefix + name for prefix in ("", "ansible.builtin.", "ansible
 PACKAGE_MODULES |= {"community.general.apk", "community.general.zypper", "community.general.pacman"}
 PACKAGE_COMMAND = re.compile(r"\b(apt-get|apt|dnf|yum|zypper|apk)\s+(install|update)\b")
 COMMAND_MODULES = {prefix + name for prefix in ("", "ansible.builtin.") for name in ("command", "shell", "raw")}
-
-
-def tasks(node):
-    """Every task of a task list or play list, blocks included."""
-    for item in node or []:
-        if not isinstance(item, dict):
-            continue
-        for section in ("block", "rescue", "always", "tasks", "pre_tasks", "post_tasks", "handlers"):
-            yield from tasks(item.get(section))
-        yield item
 
 
 def task_files():

@@ -12,6 +12,7 @@ from ansible.template import Templar, trust_as_template
 from ansible.parsing.dataloader import DataLoader
 
 from ansible_collections.sparkflows.mlops.plugins.lookup.role_inputs import LookupModule, typed_options
+from utils.tasks import tasks
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[4]
 ROLES = ("scorer", "mlflow_host", "sparkflows_mlflow")
@@ -85,14 +86,6 @@ def jinja_and_conditions(text):
                 that = module_args["that"]
                 parts.extend(str(c) for c in (that if isinstance(that, list) else [that]))
     return "\n".join(parts)
-
-
-def tasks(node):
-    for item in node if isinstance(node, list) else []:
-        if isinstance(item, dict):
-            for section in ("block", "rescue", "always"):
-                yield from tasks(item.get(section))
-            yield item
 
 
 @pytest.mark.parametrize("role", ROLES)
