@@ -4,48 +4,39 @@
 """The standalone Docker scorer: one container per model, release-matched, health-gated.
 
 Private to this collection. Uses the Docker SDK for Python's low-level APIClient: a no-op run
-costs two inspect calls. Only the fields the user set are compared; restart policy, memory and
-CPU are updated in place, everything else recreates the container, blue/green when it serves.
+costs two inspect calls. Only the fields the user set are compared, plus the environment names
+this module set before (recorded in a label, so a name dropped from env is dropped from the
+container); restart policy and new or changed memory and CPU limits are updated in place,
+everything else (a limit lifted too: the engine cannot lift one in place) recreates the
+container, blue/green when it serves.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sys
 import time
-from http.client import HTTPConnection, HTTPException
-from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-
-def import_docker():
-    """Import the Docker SDK for Python without its optional SSH transport: it would load
-    paramiko (about 80 ms of every run) and this module speaks only unix:// and tcp://."""
-    blocked = 'paramiko' not in sys.modules
-    if blocked:
-        sys.modules['paramiko'] = None  # makes `import paramiko` raise ImportError
-    try:
-        import docker
-        return docker
-    finally:
-        if blocked:
-            del sys.modules['paramiko']
-
-
-try:
-    docker = import_docker()
-    from docker.errors import APIError, DockerException, ImageNotFound, NotFound
-    from docker.utils import parse_bytes
-    HAS_DOCKER = True
-    DOCKER_IMPORT_ERROR = None
-except ImportError as e:  # reported by the module, with the requirement's name
-    HAS_DOCKER = False
-    DOCKER_IMPORT_ERROR = e
-    DockerException = APIError = ImageNotFound = NotFound = Exception
-
+from ansible_collections.sparkflows.mlops.plugins.module_utils import _scorer_labels as label_keys
 from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK, is_secret_key
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine import (
+    DOCKER_IMPORT_ERROR,
+    ENGINE_ARGSPEC,
+    HAS_DOCKER,
+    POLL_SECONDS,
+    APIError,
+    DockerException,
+    EngineError,
+    ImageNotFound,
+    NotFound,
+    connect,
+    parse_bytes,
+    wait_published_url,
+)
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_http import http_call
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import ImageRuleError, expected_tag, registry_of
 
 ARGUMENT_SPEC = dict(
     name=dict(type='str', required=True),
@@ -76,9 +67,7 @@ ARGUMENT_SPEC = dict(
     smoke_payload=dict(type='raw'),
     update_strategy=dict(type='str', default='blue_green', choices=['blue_green', 'recreate']),
     stop_timeout=dict(type='int', default=10),
-    docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
-    docker_timeout=dict(type='int', default=60),
-    docker_api_version=dict(type='str', default='1.41'),
+    **ENGINE_ARGSPEC
 )
 REQUIRED_IF = [
     ('state', 'started', ('image', 'model_path', 'host_port')),
@@ -87,14 +76,7 @@ REQUIRED_IF = [
 ]
 REQUIRED_TOGETHER = [('registry_username', 'registry_password')]
 
-LABEL_PREFIX = 'io.sparkflows.'
-MODEL_ID_LABEL = LABEL_PREFIX + 'model.id'
-MODEL_SHA256_LABEL = LABEL_PREFIX + 'model.sha256'
-RELEASE_LABEL = LABEL_PREFIX + 'release'
-MANAGED_LABEL = LABEL_PREFIX + 'managed-by'
-MANAGED_BY = 'sparkflows.mlops.scorer_container'
 CPU_PERIOD = 100000
-POLL_SECONDS = 0.25
 LOG_TAIL = 20
 
 
@@ -109,9 +91,9 @@ def image_tag(params):
     expected = None
     if release:
         try:
-            expected = params['image_tag_format'].format(release=release)
-        except (KeyError, IndexError, ValueError) as e:
-            raise ScorerError('image_tag_format %r must use only {release}: %s' % (params['image_tag_format'], e))
+            expected = expected_tag(release, params['image_tag_format'])
+        except ImageRuleError as e:
+            raise ScorerError(str(e))
     tag = params['image_tag'] or expected
     if not tag:
         raise ScorerError('set image_tag or sparkflows_release (the tag defaults to the release in use)')
@@ -119,14 +101,6 @@ def image_tag(params):
         raise ScorerError('image tag %s does not match Sparkflows release %s (expected tag %s); '
                           'set allow_release_mismatch to run it anyway' % (tag, release, expected))
     return tag
-
-
-def registry_of(repository):
-    """The registry host of an image repository, None for Docker Hub."""
-    first = repository.split('/', 1)[0]
-    if '/' in repository and ('.' in first or ':' in first or first == 'localhost'):
-        return first
-    return None
 
 
 def validate(params):
@@ -151,8 +125,8 @@ def validate(params):
             parse_bytes(params['memory'])
         except DockerException:
             raise ScorerError('memory must be a size such as 512m or 2g, got %s' % params['memory'])
-    if params['cpus'] is not None and params['cpus'] <= 0:
-        raise ScorerError('cpus must be more than 0, got %s' % params['cpus'])
+    if params['cpus'] is not None and params['cpus'] < 0:
+        raise ScorerError('cpus must be 0 (no limit) or more, got %s' % params['cpus'])
     if params['health_timeout'] <= 0:
         raise ScorerError('health_timeout must be more than 0 seconds')
     for path in ('health_path', 'smoke_path'):
@@ -169,25 +143,27 @@ def validate(params):
 def desired_state(params, image_id, tag):
     """The compared fields, only those the user set; the same shape as observed_state()."""
     labels = dict((str(k), str(v)) for k, v in params['labels'].items())
-    labels[MANAGED_LABEL] = MANAGED_BY
+    labels[label_keys.MANAGED] = label_keys.MANAGED_BY
     if params['sparkflows_release']:
-        labels[RELEASE_LABEL] = params['sparkflows_release']
+        labels[label_keys.RELEASE] = params['sparkflows_release']
     if params['model_id']:
-        labels[MODEL_ID_LABEL] = params['model_id']
+        labels[label_keys.MODEL_ID] = params['model_id']
     if params['model_sha256']:
-        labels[MODEL_SHA256_LABEL] = params['model_sha256'].lower()
+        labels[label_keys.MODEL_SHA256] = params['model_sha256'].lower()
+    env = dict((str(k), str(v)) for k, v in params['env'].items())
+    labels[label_keys.ENV_NAMES] = ','.join(sorted(env))
     state = dict(
         image='%s:%s' % (params['image'], tag),
         image_id=image_id,
         model=dict(source=os.path.realpath(params['model_path']), target=params['model_mount'], read_only=True),
-        env=dict((str(k), str(v)) for k, v in params['env'].items()),
+        env=env,
         labels=labels,
         restart_policy=params['restart_policy'],
     )
     if params['host_port'] is not None:
         state['port'] = '%s:%d->%d/tcp' % (params['bind_address'], params['host_port'], params['container_port'])
     if params['memory']:
-        state['memory'] = parse_bytes(params['memory'])
+        state['memory'] = parse_bytes(params['memory'])  # 0: no limit
     if params['cpus'] is not None:
         state['cpus'] = round(params['cpus'], 3)
     return state
@@ -213,14 +189,14 @@ def observed_state(container, desired):
         observed['port'] = ', '.join('%s:%s->%s' % (b.get('HostIp') or '0.0.0.0', b.get('HostPort'), container_port)
                                      for b in bindings) or None
     if 'memory' in desired:
-        observed['memory'] = host.get('Memory') or None
+        observed['memory'] = host.get('Memory') or 0
     if 'cpus' in desired:
         if host.get('NanoCpus'):
             observed['cpus'] = round(host['NanoCpus'] / 1e9, 3)
-        elif host.get('CpuQuota') and host.get('CpuPeriod'):
+        elif host.get('CpuQuota', 0) > 0 and host.get('CpuPeriod'):
             observed['cpus'] = round(float(host['CpuQuota']) / host['CpuPeriod'], 3)
         else:
-            observed['cpus'] = None
+            observed['cpus'] = 0
     return observed
 
 
@@ -228,13 +204,19 @@ def observed_state(container, desired):
 IN_PLACE = ('restart_policy', 'memory', 'cpus')
 
 
+def in_place(field, desired):
+    """Whether a difference in field can be applied to the running container: the engine
+    treats a limit of 0 in an update as "unchanged", so lifting a limit recreates."""
+    return field in IN_PLACE and (field == 'restart_policy' or bool(desired[field]))
+
+
 def limits(desired):
     """Engine arguments of the limits in desired, the same at create and at update."""
     return dict(
-        mem_limit=desired.get('memory'),
+        mem_limit=desired.get('memory') or None,
         memswap_limit=-1 if desired.get('memory') else None,
-        cpu_period=CPU_PERIOD if 'cpus' in desired else None,
-        cpu_quota=int(desired['cpus'] * CPU_PERIOD) if 'cpus' in desired else None,
+        cpu_period=CPU_PERIOD if desired.get('cpus') else None,
+        cpu_quota=int(desired['cpus'] * CPU_PERIOD) if desired.get('cpus') else None,
     )
 
 
@@ -363,25 +345,13 @@ class Scorer(object):
             return '(no logs)'
 
     # --- health gate ---------------------------------------------------------------------
-    def published_url(self, container_id):
-        port = '%d/tcp' % self.params['container_port']
-        for _attempt in range(20):
-            bindings = (self.client.inspect_container(container_id)['NetworkSettings']['Ports'] or {}).get(port)
-            if bindings:
-                host_ip = bindings[0]['HostIp']
-                if host_ip in ('', '0.0.0.0', '::'):
-                    host_ip = '127.0.0.1'
-                return 'http://%s:%s' % ('[%s]' % host_ip if ':' in host_ip else host_ip, bindings[0]['HostPort'])
-            time.sleep(POLL_SECONDS)
-        raise ScorerError('the engine published no host port for %s' % port)
-
     def wait_healthy(self, name, container_id):
         """Bounded: the container runs, its image healthcheck (if any) is healthy, the health
         route answers 2xx, and the smoke payload (if any) scores with a 2xx."""
         params = self.params
         started = time.monotonic()
         deadline = started + params['health_timeout']
-        url = self.published_url(container_id)
+        url = wait_published_url(self.client, container_id, params['container_port'])
         last = 'no answer yet'
         while True:
             container = self.client.inspect_container(container_id)
@@ -484,8 +454,8 @@ class Scorer(object):
         observed = observed_state(current, desired) if current else None
         # A new container differs in every field; an image still to pull (check mode) in image_id.
         changed_fields = differences(observed, desired) if current else sorted(desired)
-        recreate = [f for f in changed_fields if f not in IN_PLACE]
-        in_place = [f for f in changed_fields if f in IN_PLACE]
+        recreate = [f for f in changed_fields if not in_place(f, desired)]
+        updated = [f for f in changed_fields if in_place(f, desired)]
         running = bool(current and current['State'].get('Running'))
         want_running = params['state'] == 'started'
         health = None
@@ -495,10 +465,10 @@ class Scorer(object):
             if not current or recreate:
                 container_id, health = self.replace(name, current, desired)
             else:
-                if in_place:
+                if updated:
                     self.client.update_container(
                         container_id, restart_policy=dict(Name=desired['restart_policy']), **limits(desired))
-                    self.actions.append('updated %s in place: %s' % (name, ', '.join(in_place)))
+                    self.actions.append('updated %s in place: %s' % (name, ', '.join(updated)))
                 if want_running and not running:
                     self.start(name, container_id)
                     health = self.wait_healthy(name, container_id)
@@ -508,8 +478,8 @@ class Scorer(object):
         else:
             if not current or recreate:
                 self.actions.append('would create %s' % name if not current else 'would recreate %s' % name)
-            elif in_place:
-                self.actions.append('would update %s in place: %s' % (name, ', '.join(in_place)))
+            elif updated:
+                self.actions.append('would update %s in place: %s' % (name, ', '.join(updated)))
 
         if params['state'] == 'present':
             running_after = running and not recreate
@@ -523,7 +493,7 @@ class Scorer(object):
             health=health,
             container=dict(
                 name=name, id=container_id, image=desired['image'], image_id=image_id,
-                model_id=params['model_id'], model_sha256=desired['labels'].get(MODEL_SHA256_LABEL),
+                model_id=params['model_id'], model_sha256=desired['labels'].get(label_keys.MODEL_SHA256),
                 release=params['sparkflows_release'], host_port=params['host_port'],
                 running=running_after,
             ),
@@ -534,23 +504,6 @@ class Scorer(object):
         return result
 
 
-def http_call(url, payload=None, timeout=5):
-    """(status or None, body text) of one bounded plain-HTTP request to a scorer's published
-    port on this host (no TLS is spoken there)."""
-    parts = urlsplit(url)
-    data = None if payload is None else json.dumps(payload).encode()
-    connection = HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    try:
-        connection.request('GET' if data is None else 'POST', parts.path or '/', body=data,
-                           headers={'Content-Type': 'application/json'} if data is not None else {})
-        response = connection.getresponse()
-        return response.status, response.read(65536).decode('utf-8', 'replace')
-    except (HTTPException, OSError) as e:
-        return None, str(e)
-    finally:
-        connection.close()
-
-
 def run_module():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_if=REQUIRED_IF,
                            required_together=REQUIRED_TOGETHER)
@@ -559,16 +512,13 @@ def run_module():
     result = dict(changed=False)
     try:
         validate(module.params)
-        client = docker.APIClient(base_url=module.params['docker_host'], timeout=module.params['docker_timeout'],
-                                  version=module.params['docker_api_version'])
-    except ScorerError as e:
+        client = connect(module.params)
+    except (ScorerError, EngineError) as e:
         module.fail_json(msg=str(e), **result)
-    except DockerException as e:
-        module.fail_json(msg='cannot reach the Docker Engine at %s: %s' % (module.params['docker_host'], e), **result)
     scorer = Scorer(module, client)
     try:
         result = scorer.run()
-    except ScorerError as e:
+    except (ScorerError, EngineError) as e:
         module.fail_json(msg=str(e), actions=scorer.actions, **result)
     except DockerException as e:
         module.fail_json(msg='Docker Engine error: %s' % e, actions=scorer.actions, **result)

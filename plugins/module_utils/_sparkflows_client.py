@@ -206,7 +206,9 @@ class SparkflowsClient(object):
                 pass
         elif text and text[:1] != '<':
             detail = text.splitlines()[0][:200]
-        hint = {401: 'check api_token or api_username/api_password',
+        # The roles and playbooks set these options from one variable set (sparkflows_connection).
+        hint = {401: 'check api_token or api_username/api_password (in the collection\'s roles and playbooks: '
+                     'sparkflows_api_token, or sparkflows_api_username/sparkflows_api_password)',
                 403: 'the Sparkflows user is not allowed to do this (an administrator is needed)'}.get(status)
         message = '%s %s: HTTP %d' % (method, self.base_url + path, status)
         if detail:

@@ -31,6 +31,7 @@ description:
     host's C(~/.docker/config.json).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - sparkflows.mlops.docker
 attributes:
   check_mode:
     support: full
@@ -140,7 +141,9 @@ options:
     default: 0.0.0.0
   env:
     description:
-      - Environment variables of the scorer. Only these names are compared with the container's.
+      - Environment variables of the scorer. Only these names are compared with the container's,
+        and the names this module set before (kept in the C(io.sparkflows.env.names) label); a name
+        dropped from O(env) is dropped from the container, which is recreated.
     type: dict
     default: {}
   labels:
@@ -150,11 +153,14 @@ options:
     default: {}
   memory:
     description:
-      - Memory limit, for example V(512m) or V(2g). Changed in place.
+      - Memory limit, for example V(512m) or V(2g); V(0) for none. A new or changed limit is
+        applied in place; lifting a limit (V(0)) recreates the container, since the engine cannot
+        lift one in place. Unset, the container's limit is not compared.
     type: str
   cpus:
     description:
-      - CPU limit in CPUs, for example V(1.5). Changed in place.
+      - CPU limit in CPUs, for example V(1.5); V(0) for none. A new or changed limit is applied in
+        place; lifting one (V(0)) recreates the container. Unset, the container's limit is not compared.
     type: float
   restart_policy:
     description:
@@ -196,22 +202,6 @@ options:
       - Seconds a container has to stop after C(SIGTERM) before it is killed.
     type: int
     default: 10
-  docker_host:
-    description:
-      - The Docker Engine API to use, for example V(unix:///var/run/docker.sock).
-    type: str
-    default: unix:///var/run/docker.sock
-  docker_timeout:
-    description:
-      - Seconds each Docker Engine API call may take.
-    type: int
-    default: 60
-  docker_api_version:
-    description:
-      - Docker Engine API version to speak; V(1.41) is Engine 20.10, which every later engine still
-        serves. V(auto) asks the engine first (one more call per run).
-    type: str
-    default: '1.41'
 seealso:
   - module: sparkflows.mlops.sparkflows_info
   - module: sparkflows.mlops.sparkflows_model_fetch

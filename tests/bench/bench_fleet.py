@@ -25,7 +25,7 @@ import time
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
-from utils.lab import scorer_vars, ssh_vars  # noqa: E402
+from utils.lab import all_vars, scorer_vars, ssh_vars  # noqa: E402
 
 
 def busy_core_seconds():
@@ -57,7 +57,7 @@ def main():
             hosts = dict(("scorer%d" % n, {"ansible_port": 24220 + n}) for n in range(1, total + 1))
             inventory = pathlib.Path(tmp) / "hosts.json"
             inventory.write_text(json.dumps({"all": {
-                "children": {"scorers": {"hosts": hosts, "vars": scorer_vars(state)}}, "vars": ssh_vars(state)}}))
+                "children": {"scorers": {"hosts": hosts, "vars": scorer_vars(state)}}, "vars": dict(ssh_vars(state), **all_vars())}}))
 
             def deploy(limit, parallel):
                 begun, busy = time.monotonic(), busy_core_seconds()

@@ -130,3 +130,14 @@ def test_an_undeclared_collection_is_found(tmp_path):
     (tmp_path / "playbooks").mkdir()
     (tmp_path / "plugins").mkdir()
     assert used_collections(tmp_path) == {"community.general": ["roles/r/tasks/main.yml"]}
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/awx.md", "ee/execution-environment.yml"])
+def test_the_docs_list_the_declared_collections(document):
+    # Each names them in one parenthesis after "galaxy.yml`'s `dependencies"; a list that drifts
+    # from galaxy.yml sends an AWX admin to build an execution environment with the wrong ones.
+    text = " ".join((REPO_ROOT / document).read_text().replace("#", " ").split())
+    start = text.index("dependencies", text.index("galaxy.yml"))
+    listed = set(re.findall(r"\b([a-z0-9_]+\.[a-z0-9_]+)\b", text[start:text.index(")", start)]))
+    declared = set(yaml.safe_load((REPO_ROOT / "galaxy.yml").read_text())["dependencies"])
+    assert listed == declared

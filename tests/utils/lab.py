@@ -19,6 +19,11 @@ def ssh_vars(state):
     }
 
 
+def all_vars():
+    """inventories/lab/group_vars/all.yml: the one Sparkflows connection (the lab's emulator)."""
+    return yaml.safe_load((REPO_ROOT / "inventories" / "lab" / "group_vars" / "all.yml").read_text())
+
+
 def scorer_vars(state):
     """inventories/lab/group_vars/scorers.yml with this lab's registry password and CA."""
     values = yaml.safe_load((REPO_ROOT / "inventories" / "lab" / "group_vars" / "scorers.yml").read_text())

@@ -1,6 +1,7 @@
 """tests/lab/lab.sh on the real engine: systemd + sshd hosts that Ansible reaches over SSH
 with host key checking on, brought up idempotently and removed completely."""
 
+import datetime
 import json
 import os
 import re
@@ -14,7 +15,7 @@ import yaml
 
 from ansible_collections.sparkflows.mlops.plugins.lookup.role_inputs import typed_options
 from utils.docker import docker
-from utils.lab import REPO_ROOT, scorer_vars, sparkflows_vars, ssh_vars
+from utils.lab import REPO_ROOT, all_vars, scorer_vars, sparkflows_vars, ssh_vars
 
 HOSTS = {"mlflow1": 0, "scorer1": 1, "scorer2": 2, "sparkflows1": 99}  # name: offset of its SSH port
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role's default sample
@@ -73,7 +74,7 @@ def lab(request, repo_root, tmp_path_factory):
             "scorers": {"hosts": scorers, "vars": scorer_vars(state)},
             "sparkflows": {"hosts": {"sparkflows1": {"ansible_port": ports["sparkflows1"]}}, "vars": sparkflows},
         },
-        "vars": ssh_vars(state),
+        "vars": dict(ssh_vars(state), **all_vars()),
     }}))
     return {"name": name, "state": state, "ports": ports, "inventory": inventory, "lab_sh": lab_sh, "env": env,
             "sparkflows_port": HTTP_PORTS[suite][1], "scorer_ports": (HTTP_PORTS[suite][2], HTTP_PORTS[suite][2] + 1)}
@@ -186,7 +187,9 @@ def test_site_preview_with_every_role_variable_as_text_changes_nothing_and_shows
     """As an admin previews a run from the shell or AWX sends a survey: check mode and diff at
     -vvv, every boolean and number of every role given as `-e name=text` (the lab's own values,
     so nothing is to change): no type error, nothing to change, no secret shown."""
-    previewed, recap = site(lab, repo_root, "--check", "--diff", "-vvv", *text_extra_vars(lab))
+    # The one Sparkflows connection's boolean too (read by the sparkflows_connection lookup).
+    previewed, recap = site(lab, repo_root, "--check", "--diff", "-vvv", *text_extra_vars(lab),
+                            "-e", "sparkflows_validate_certs=yes")
     assert previewed.returncode == 0, previewed.stdout[-4000:]
     assert recap == {"scorer1": (0, 0, 0), "scorer2": (0, 0, 0), "sparkflows1": (0, 0, 0)}, recap
     registry_password = (lab["state"] / "registry" / "password").read_text().strip()
@@ -231,6 +234,15 @@ def test_report_and_verify_see_a_stopped_scorer(lab, repo_root, tmp_path):
     assert (scorer["model_id"], scorer["release"], scorer["image"], scorer["score_status"], scorer["healthy"]) \
         == ("101", "3.1.0", "registry:5000/sparkflows/scorer:3.1.0", 200, True)
     assert len(scorer["model_sha256"]) == 64 and scorer["score_ms"] > 0
+    assert datetime.datetime.fromisoformat(report["generated"]).utcoffset() == datetime.timedelta(0)
+
+    # A score workflow that fails: the report is still written, red, and the run fails on it.
+    broken = playbook(lab, repo_root, "verify.yml", "-e", "verify_score_workflow=score-broken", *only)
+    assert broken.returncode != 0
+    report = json.loads((report_dir / "report.json").read_text())
+    assert report["red"] == ["sparkflows1/workflow"], report
+    assert report["sparkflows"]["sparkflows1"]["workflow_status"] == "FAILED"
+    assert "score-broken: FAILED" in (report_dir / "report.html").read_text()
 
     stopped = docker("exec", "%s-scorer2" % lab["name"], "docker", "stop", "sparkflows-scorer-churn-model")
     assert stopped.returncode == 0, stopped.stderr

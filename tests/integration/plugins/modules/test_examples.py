@@ -3,21 +3,19 @@ hosts and paths are replaced by the test's own (the emulator on a free port inst
 Sparkflows' default 127.0.0.1:8080 or sparkflows.example.net, the test registry, tmp_path), so
 that nothing else listening on a default port (or a second test run) can make them pass or fail.
 
-ssh_check and ssh_private_key need an SSH host and a key vault: their EXAMPLES run as written in
-tests/integration/roles/sparkflows_mlflow (the role's tasks are those examples)."""
+ssh_check and ssh_private_key need two SSH hosts and a key vault: their EXAMPLES run in
+tests/integration/roles/sparkflows_mlflow/test_remote_mode.py, on its lab hosts and OpenBao."""
 
 import hashlib
-import json
 import os
-import subprocess
 
 import pytest
-import yaml
 
 from emulator.fixtures import ADMIN_PASSWORD, ADMIN_TOKEN, start_emulator
 from emulator.models import make_model_zip
 from utils.docker import docker
-from utils.playbook import REPO_ROOT, run_playbook
+from utils.examples import example_tasks
+from utils.playbook import run_playbook
 from utils.ports import free_port
 
 EXAMPLE_URL = "http://127.0.0.1:8080"
@@ -38,24 +36,8 @@ def emulator(tmp_path_factory):
     process.wait(timeout=10)
 
 
-def examples_of(module):
-    rendered = subprocess.run(
-        ["ansible-doc", "--json", module], capture_output=True, text=True, timeout=120, check=True,
-        env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg")),
-    )
-    return json.loads(rendered.stdout)[module]["examples"]
-
-
-def substitute(text, replacements):
-    for example, ours in replacements.items():
-        assert example in text, "the EXAMPLES no longer contain %s" % example
-        text = text.replace(example, ours)
-    return text
-
-
 def run_examples(tmp_path, module, replacements, extra_vars, args=()):
-    examples = yaml.safe_load(substitute(examples_of(module), replacements))
-    assert examples, "no EXAMPLES for %s" % module
+    examples = example_tasks(module, replacements)
     result = run_playbook(tmp_path, examples, extra_vars=extra_vars, args=args)
     assert result.rc == 0, result.stdout[-4000:]
     assert len(result.results) == len(examples)
@@ -94,3 +76,20 @@ def test_os_packages_examples_run_as_written_in_check_mode(tmp_path):
     """In check mode: this machine is not a test host to install packages on."""
     result = run_examples(tmp_path, "sparkflows.mlops.os_packages", {}, {}, args=["--check"])
     assert all(isinstance(task["installed"], list) for task in result.results), result.results
+
+
+def test_scorer_info_examples_run_as_written(tmp_path, scorer_registry, request):
+    name = "sfmlops-examples-info-%d" % os.getpid()
+    request.addfinalizer(lambda: docker("rm", "-f", name))
+    model = make_model_zip(tmp_path / "model.zip")
+    started = run_playbook(tmp_path, [{"name": "A scorer to read", "sparkflows.mlops.scorer_container": {
+        "name": name, "image": scorer_registry.repository, "sparkflows_release": "3.1.0",
+        "registry_username": scorer_registry.username, "registry_password": scorer_registry.password,
+        "model_path": str(model), "model_id": "101", "host_port": free_port(), "bind_address": "127.0.0.1"}}])
+    assert started.rc == 0, started.stdout[-3000:]
+    result = run_examples(tmp_path, "sparkflows.mlops.scorer_info", {"sparkflows-scorer-churn-model": name}, {})
+    everything, churn = result.results[0], result.results[1]
+    assert name in [s["name"] for s in everything["scorers"]]
+    scorer = churn["scorers"][0]
+    assert (scorer["healthy"], scorer["model_id"], scorer["release"], scorer["score"]["status"]) \
+        == (True, "101", "3.1.0", 200), scorer

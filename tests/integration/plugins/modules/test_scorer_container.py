@@ -252,3 +252,18 @@ def test_restarted_engine_brings_the_scorer_back(tmp_path, scorer_registry, cont
     # Started again by the new engine (its restart policy), not a container that kept running
     # (to the second: stopping and starting an engine takes longer).
     assert state["Running"] is True and state["StartedAt"][:19] > started[:19], (started, state)
+
+
+def test_lifting_limits_and_dropping_env_recreate(tmp_path, scorer_registry, container_name, model, port):
+    first = run(tmp_path, scorer_registry, container_name, port, model_path=str(model), memory="256m", cpus=0.5,
+                env={"SCORER_THREADS": "2"})
+    assert first.rc == 0, first.stdout
+    lifted = run(tmp_path, scorer_registry, container_name, port, model_path=str(model), memory="0", cpus=0)
+    assert lifted.rc == 0, lifted.stdout
+    assert (lifted.result["changed_fields"], lifted.result["recreated"]) == (["cpus", "labels", "memory"], True)
+    now = inspect(container_name)
+    assert now["Id"] != first.result["container"]["id"]
+    assert (now["HostConfig"]["Memory"], now["HostConfig"]["CpuQuota"]) == (0, 0)
+    assert not [e for e in now["Config"]["Env"] if e.startswith("SCORER_THREADS=")]
+    again = run(tmp_path, scorer_registry, container_name, port, model_path=str(model), memory="0", cpus=0)
+    assert again.result["changed"] is False, again.stdout

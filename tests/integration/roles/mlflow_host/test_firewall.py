@@ -71,7 +71,7 @@ def host(request, tmp_path):
     return name, address
 
 
-def apply_role(tmp_path, name, **role_vars):
+def apply_role(tmp_path, name, *args, **role_vars):
     inventory = tmp_path / "inventory.yml"
     inventory.write_text(yaml.safe_dump({"all": {"hosts": {name: {
         "ansible_connection": "community.docker.docker", "ansible_python_interpreter": "/usr/bin/python3"}}}}))
@@ -84,7 +84,8 @@ def apply_role(tmp_path, name, **role_vars):
                                 **role_vars)}],
     }]))
     return subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), str(playbook), "--tags", "mlflow_host_validate,mlflow_host_firewall"],
+        ["ansible-playbook", "-i", str(inventory), str(playbook), "--tags", "mlflow_host_validate,mlflow_host_firewall",
+         *args],
         capture_output=True, text=True, timeout=600, check=False,
         env={"PATH": subprocess.os.environ["PATH"], "HOME": subprocess.os.environ["HOME"],
              "ANSIBLE_CONFIG": str(REPO_ROOT) + "/ansible.cfg", "ANSIBLE_NOCOLOR": "1"},
@@ -140,3 +141,13 @@ def test_a_missing_chain_is_refused_before_anything_is_written(tmp_path, host):
     assert "Check the rule against /etc/nftables.conf" in refused.stdout
     assert docker("exec", name, "test", "-e", "/etc/nftables.d/sparkflows-mlflow.nft").returncode != 0
     assert "include" not in docker("exec", name, "cat", "/etc/nftables.conf").stdout
+
+
+@pytest.mark.parametrize("backend", ["nftables", "ufw"])
+def test_check_mode_on_a_host_without_the_firewall_notes_it_and_changes_nothing(tmp_path, host, backend):
+    # The install is only simulated in check mode: the firewall's tool is not there to preview with.
+    name, _address = host
+    previewed = apply_role(tmp_path, name, "--check", mlflow_host_firewall=backend)
+    assert previewed.returncode == 0, previewed.stdout[-4000:] + previewed.stderr[-2000:]
+    assert "Check mode: %s is not installed yet (%s would be)" % (backend, backend) in " ".join(previewed.stdout.split())
+    assert docker("exec", name, "dpkg", "-s", backend).returncode != 0

@@ -43,7 +43,7 @@ class Fleet(object):
                 "scorer_models": [{"name": "churn", "model_id": 101, "host_port": self.ports[host]}],
             }
         group_vars = {
-            "scorer_sparkflows_api_url": emulator.url, "scorer_sparkflows_api_token": ADMIN_TOKEN,
+            "sparkflows_api_url": emulator.url, "sparkflows_api_token": ADMIN_TOKEN,
             "scorer_image": registry.repository, "scorer_registry_username": registry.username,
             "scorer_registry_password": registry.password, "scorer_bind_address": "127.0.0.1",
             "scorer_install_prerequisites": False, "scorer_sample": SAMPLE, "scorer_health_timeout": 60,
@@ -184,3 +184,34 @@ def test_two_models_on_one_port_are_refused(fleet):
     assert refused.returncode != 0
     assert "Two scorers would share a name or a host port" in refused.stdout
     assert not any((fleet.tmp_path / host / "models").exists() for host in HOSTS)
+
+
+def test_settings_removed_from_the_inventory_are_removed_from_the_scorer(fleet):
+    # Memory, CPUs and an env entry set once, then dropped one kind at a time (each drop alone
+    # recreates the container, which would hide the other): the scorer must lose them.
+    threads = {"scorer_env": {"SCORER_THREADS": "2"}}
+    limited = fleet.run("--limit", "scorer-a", "-e", json.dumps(dict(threads, scorer_memory="512m", scorer_cpus="0.5")))
+    assert limited.returncode == 0, limited.stdout[-3000:]
+    host = inspect(fleet.containers[0])["HostConfig"]
+    assert (host["Memory"], host["CpuQuota"]) == (512 << 20, 50000)
+
+    unlimited = fleet.run("--limit", "scorer-a", "-e", json.dumps(threads))
+    assert unlimited.returncode == 0, unlimited.stdout[-3000:]
+    now = inspect(fleet.containers[0])
+    assert (now["HostConfig"]["Memory"], now["HostConfig"]["CpuQuota"], now["HostConfig"]["NanoCpus"]) == (0, 0, 0)
+    assert "SCORER_THREADS=2" in now["Config"]["Env"]
+
+    plain = fleet.run("--limit", "scorer-a")
+    assert plain.returncode == 0, plain.stdout[-3000:]
+    assert not [e for e in inspect(fleet.containers[0])["Config"]["Env"] if e.startswith("SCORER_THREADS=")]
+    assert score(fleet.ports["scorer-a"]) == (200, {"predictions": [0, 0]})
+    again = fleet.run("--limit", "scorer-a")
+    assert recap(again)["scorer-a"]["changed"] == 0, again.stdout[-3000:]
+
+
+def test_a_missing_sparkflows_connection_is_named_before_anything_changes(fleet):
+    refused = fleet.run("-e", "sparkflows_api_url=")
+    assert refused.returncode != 0
+    assert "sparkflows_api_url is not set: the URL of the Sparkflows server" in " ".join(refused.stdout.split())
+    assert not any((fleet.tmp_path / host / "models").exists() for host in HOSTS)
+    assert not any(inspect(name) for name in fleet.containers)

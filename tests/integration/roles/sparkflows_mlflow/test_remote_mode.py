@@ -16,6 +16,7 @@ import pytest
 
 from emulator.fixtures import ADMIN_TOKEN, start_emulator
 from utils.docker import docker, run_systemd_host, wait_for_systemd
+from utils.examples import example_tasks
 from utils.lab import REPO_ROOT
 from utils.module import ssh_keygen
 from utils.playbook import failed_messages, recap_changed
@@ -71,14 +72,14 @@ def lab(request, tmp_path_factory):
             "work": state}
 
 
-def run(lab, *options, verbose=False, inventory=None, **role_vars):
+def run(lab, *options, verbose=False, inventory=None, deprecations=False, **role_vars):
     extra = lab["work"] / ("vars-%s.json" % uuid.uuid4().hex[:6])
     extra.write_text(json.dumps(role_vars))
     command = ["ansible-playbook", "-i", str(inventory or lab["inventory"]), str(REPO_ROOT / "playbooks" / "sparkflows_mlflow.yml"),
                "-e", "@%s" % extra, "--diff", *options] + (["-vvv"] if verbose else [])
     process = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False,
                              env=dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-                                      ANSIBLE_DEPRECATION_WARNINGS="0"))
+                                      ANSIBLE_DEPRECATION_WARNINGS="1" if deprecations else "0"))
     process.changed = recap_changed(process.stdout) if "PLAY RECAP" in process.stdout else None
     return process
 
@@ -353,15 +354,55 @@ def test_local_mode_shows_its_diff_and_never_the_password(lab):
     assert again.returncode == 0 and again.changed == 0, again.stdout[-3000:]
 
 
-def test_the_roles_own_connection_variables_in_the_inventory_are_used(lab):
-    """sparkflows_mlflow_api_url in the inventory wins over the inventory's sparkflows_api_url
-    (the playbook once overrode it with play vars, and the banner named the other URL)."""
+def test_the_roles_deprecated_connection_variables_in_the_inventory_still_win(lab):
+    """sparkflows_mlflow_api_url (deprecated: the one connection is sparkflows_api_url) in the
+    inventory still wins over sparkflows_api_url, with a deprecation warning, and the banner
+    names the URL used (the playbook once overrode it with play vars)."""
     inventory = json.loads(lab["inventory"].read_text())
     group_vars = inventory["all"]["vars"]
     group_vars["sparkflows_mlflow_api_url"] = group_vars["sparkflows_api_url"]
     group_vars["sparkflows_api_url"] = "http://127.0.0.1:%d" % free_port()  # nothing listens there
     own = lab["work"] / "own-connection.json"
     own.write_text(json.dumps(inventory))
-    result = run(lab, "--check", inventory=own)
+    result = run(lab, "--check", inventory=own, deprecations=True)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "at %s" % group_vars["sparkflows_mlflow_api_url"] in result.stdout
+    assert "sparkflows_mlflow_api_url is deprecated: set sparkflows_api_url" in " ".join((result.stdout + result.stderr).split())
+
+
+def test_ssh_module_examples_run_as_written(lab, openbao, tmp_path):
+    """The EXAMPLES of ssh_private_key and ssh_check on the lab hosts: the inventory calls mlflow1
+    mlflow.example.net (the name the examples delegate to), the key comes from OpenBao through the
+    community.hashi_vault lookup as written; only the SSH address (the Docker network's name) and
+    the command (no MLflow on this host) are ours."""
+    sparkflows1, mlflow1 = lab["containers"]["sparkflows1"], lab["containers"]["mlflow1"]
+    # The role brings what the modules need on the hosts (paramiko, cryptography), as in a real install.
+    prepared = run(lab)
+    assert prepared.returncode == 0, prepared.stdout[-3000:]
+    text = vault_key(openbao, lab, "sparkflows/mlflow-ssh", open(ssh_keygen(tmp_path / "example")).read())
+    assert docker("exec", mlflow1, "sh", "-c", "id sparkflows || useradd -m -s /bin/bash sparkflows").returncode == 0
+    # The MLflow host's key, where each example reads it: a known_hosts file, and a file beside the playbook.
+    host_key = docker("exec", mlflow1, "cat", "/etc/ssh/ssh_host_ed25519_key.pub").stdout.strip()
+    (tmp_path / "host_keys").mkdir()
+    (tmp_path / "host_keys" / "mlflow.example.net.pub").write_text(host_key + "\n")
+    known = docker("exec", sparkflows1, "sh", "-c", "install -d -o sparkflows -g sparkflows -m 700 /home/sparkflows/.ssh"
+                   " && echo 'mlflow1 %s' > /home/sparkflows/.ssh/known_hosts" % " ".join(host_key.split()[:2]))
+    assert known.returncode == 0, known.stderr
+
+    tasks = example_tasks("sparkflows.mlops.ssh_private_key", {}) + example_tasks(
+        "sparkflows.mlops.ssh_check", {"host: mlflow.example.net": "host: mlflow1", "command: mlflow --version": "command: hostname"})
+    inventory = json.loads(lab["inventory"].read_text())
+    inventory["all"]["children"]["mlflow"]["hosts"] = {"mlflow.example.net": inventory["all"]["children"]["mlflow"]["hosts"]["mlflow1"]}
+    (tmp_path / "hosts.json").write_text(json.dumps(inventory))
+    (tmp_path / "examples.yml").write_text(json.dumps([{"name": "EXAMPLES", "hosts": "sparkflows1", "gather_facts": False,
+                                                        "tasks": tasks}]))
+    ran = subprocess.run(["ansible-playbook", "-i", str(tmp_path / "hosts.json"), str(tmp_path / "examples.yml"), "-v"],
+                         capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
+                         env=dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_NOCOLOR="1",
+                                  ANSIBLE_HASHI_VAULT_ADDR=openbao["url"], ANSIBLE_HASHI_VAULT_TOKEN="root-token"))
+    assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-2000:]
+    assert "ok=4" in ran.stdout.split("PLAY RECAP")[-1], ran.stdout[-3000:]
+    assert_no_key_material(ran.stdout + ran.stderr, text)
+    assert docker("exec", sparkflows1, "stat", "-c", "%a %U", "/home/sparkflows/.ssh/sparkflows_mlflow").stdout.split() \
+        == ["600", "sparkflows"]
+    assert ssh_as_sparkflows(lab, "/home/sparkflows/.ssh/sparkflows_mlflow").stdout.strip() == "mlflow1"

@@ -10,12 +10,12 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_container
     ARGUMENT_SPEC,
     IN_PLACE,
     ScorerError,
+    in_place,
     desired_state,
     differences,
     for_diff,
     image_tag,
     observed_state,
-    registry_of,
     validate,
 )
 
@@ -59,24 +59,13 @@ def test_mismatch_runs_when_allowed():
     assert image_tag(params(image_tag="3.2.0", allow_release_mismatch=True)) == "3.2.0"
 
 
-@pytest.mark.parametrize("repository, registry", [
-    ("127.0.0.1:5050/sparkflows/scorer", "127.0.0.1:5050"),
-    ("registry.example.net/sparkflows/scorer", "registry.example.net"),
-    ("localhost/scorer", "localhost"),
-    ("sparkflows/scorer", None),
-    ("scorer", None),
-])
-def test_registry_of(repository, registry):
-    assert registry_of(repository) == registry
-
-
 @pytest.mark.parametrize("overrides, message", [
     (dict(image="reg.example.net/scorer:3.1.0"), "image is the repository without a tag"),
     (dict(host_port=70000), "host_port must be a TCP port between 1 and 65535"),
     (dict(container_port=0), "container_port must be a TCP port"),
     (dict(model_mount="model"), "model_mount must be an absolute path"),
     (dict(memory="lots"), "memory must be a size such as 512m"),
-    (dict(cpus=0.0), "cpus must be more than 0"),
+    (dict(cpus=-1.0), "cpus must be 0 \\(no limit\\) or more"),
     (dict(health_timeout=0), "health_timeout must be more than 0"),
     (dict(health_path="health"), "health_path must start with /"),
     (dict(smoke_payload="{not json"), "smoke_payload is not valid JSON"),
@@ -116,7 +105,7 @@ def test_fields_the_user_did_not_set_are_not_compared():
     (dict(model_mount="/models/churn"), ["model"]),
     (dict(host_port=18502), ["port"]),
     (dict(bind_address="0.0.0.0"), ["port"]),
-    (dict(env={"SCORER_THREADS": "4"}), ["env"]),
+    (dict(env={"SCORER_THREADS": "4"}), ["env", "labels"]),  # labels: the env names label
     (dict(sparkflows_release="3.2.0"), ["image", "labels"]),
     (dict(memory="512m"), ["memory"]),
     (dict(cpus=1.0), ["cpus"]),
@@ -128,6 +117,28 @@ def test_each_difference_is_found(overrides, changed):
 
 def test_only_limits_and_restart_policy_change_in_place():
     assert sorted(IN_PLACE) == ["cpus", "memory", "restart_policy"]
+
+
+@pytest.mark.parametrize("overrides, changed", [
+    (dict(memory="0"), ["memory"]),
+    (dict(cpus=0.0), ["cpus"]),
+])
+def test_lifting_a_limit_is_a_change_that_recreates(overrides, changed):
+    # The engine reads a limit of 0 in an update as "unchanged": only a new container lifts it.
+    assert recorded_changes(**overrides) == changed
+    desired = desired_state(params(**overrides), RECORDED["Image"], "3.1.0")
+    assert not in_place(changed[0], desired)
+    assert in_place(changed[0], desired_state(params(memory="512m", cpus=1.0), RECORDED["Image"], "3.1.0"))
+
+
+def test_an_env_name_set_before_and_dropped_now_is_a_change():
+    # The recorded container was made with no env of ours; one with THREADS, then without it.
+    with_threads = dict(RECORDED, Config=dict(RECORDED["Config"], Env=RECORDED["Config"]["Env"] + ["THREADS=4"],
+                                              Labels=dict(RECORDED["Config"]["Labels"],
+                                                          **{"io.sparkflows.env.names": "THREADS"})))
+    desired = desired_state(params(), RECORDED["Image"], "3.1.0")
+    assert differences(observed_state(with_threads, desired), desired) == ["labels"]
+    assert not in_place("labels", desired)
 
 
 def test_an_other_image_id_is_a_change():

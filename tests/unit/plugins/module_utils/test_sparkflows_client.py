@@ -20,6 +20,11 @@ class Sleeps(list):
         self.append(seconds)
 
 
+# The 401 hint names the module options and the variables the roles and playbooks set them from.
+HINT_401 = ("check api_token or api_username/api_password (in the collection's roles and playbooks: "
+            "sparkflows_api_token, or sparkflows_api_username/sparkflows_api_password)")
+
+
 def client_for(server, sleeps=None, **options):
     options.setdefault("api_token", ADMIN_TOKEN)
     return SparkflowsClient(server.url, sleep=sleeps if sleeps is not None else Sleeps(), **options)
@@ -66,7 +71,7 @@ def test_wrong_login_is_one_clear_error(emulator):
     client = client_for(emulator, api_token=None, api_username="admin", api_password="wrong")
     with pytest.raises(SparkflowsError) as error:
         client.configurations()
-    assert str(error.value) == "POST %s/login: HTTP 401: Bad credentials; check api_token or api_username/api_password" % emulator.url
+    assert str(error.value) == "POST %s/login: HTTP 401: Bad credentials; %s" % (emulator.url, HINT_401)
 
 
 def test_wrong_token_is_not_retried(emulator):
@@ -74,8 +79,7 @@ def test_wrong_token_is_not_retried(emulator):
     with pytest.raises(SparkflowsError) as error:
         client.release()
     assert str(error.value) == (
-        "GET %s/api/v1/app/release-info: HTTP 401: Invalid access token; check api_token or api_username/api_password"
-        % emulator.url)
+        "GET %s/api/v1/app/release-info: HTTP 401: Invalid access token; %s" % (emulator.url, HINT_401))
     assert len(requests_to(emulator, "/api/v1/app/release-info")) == 1
 
 

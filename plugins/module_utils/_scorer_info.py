@@ -1,0 +1,106 @@
+# Copyright (c) sparkflows.mlops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Logic of the scorer_info module: read the scorer containers on a host (what they run, from
+their labels) and ask each running one its health route and, given a sample, a score. Reads
+only: nothing is started, stopped or changed."""
+
+from __future__ import annotations
+
+import json
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils import _scorer_labels as label_keys
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine import (
+    DOCKER_IMPORT_ERROR,
+    ENGINE_ARGSPEC,
+    HAS_DOCKER,
+    DockerException,
+    EngineError,
+    NotFound,
+    connect,
+    published_url,
+)
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_http import timed_call
+
+ARGUMENT_SPEC = dict(
+    name=dict(type='str'),
+    container_port=dict(type='int', default=8080),
+    health_path=dict(type='str', default='/health'),
+    scoring_path=dict(type='str', default='/predict'),
+    sample=dict(type='raw'),
+    timeout=dict(type='float', default=10.0),
+    **ENGINE_ARGSPEC
+)
+
+
+def describe(container, name, container_port):
+    """A scorer as the module returns it, from an inspect answer (None: no such container)."""
+    if container is None:
+        return dict(name=name, exists=False, running=False)
+    config, state = container['Config'], container['State']
+    labels = config.get('Labels') or {}
+    url = published_url(container, container_port) if state.get('Running') else None
+    return dict(
+        name=container['Name'].lstrip('/'), exists=True, id=container['Id'],
+        running=bool(state.get('Running')), status=state.get('Status'),
+        health_status=(state.get('Health') or {}).get('Status'),
+        image=config.get('Image'), image_id=container.get('Image'),
+        release=labels.get(label_keys.RELEASE), model_id=labels.get(label_keys.MODEL_ID),
+        model_sha256=labels.get(label_keys.MODEL_SHA256),
+        labels=dict((k, v) for k, v in labels.items() if k.startswith(label_keys.PREFIX)),
+        url=url,
+    )
+
+
+def managed_names(client):
+    """The names of the containers scorer_container made on this engine."""
+    found = client.containers(all=True, filters={'label': '%s=%s' % (label_keys.MANAGED, label_keys.MANAGED_BY)})
+    return sorted(c['Names'][0].lstrip('/') for c in found)
+
+
+def read(client, params):
+    names = [params['name']] if params['name'] else managed_names(client)
+    scorers = []
+    for name in names:
+        try:
+            container = client.inspect_container(name)
+        except NotFound:
+            container = None
+        scorer = describe(container, name, params['container_port'])
+        if scorer['url']:
+            scorer['health'] = timed_call(scorer['url'] + params['health_path'], timeout=params['timeout'])
+            if params['sample']:
+                scorer['score'] = timed_call(scorer['url'] + params['scoring_path'], params['sample'],
+                                             timeout=params['timeout'])
+        # Healthy: running, its health route answers 2xx, and so does the sample when one is given.
+        checks = [scorer[check] for check in ('health', 'score') if check in scorer]
+        scorer['healthy'] = bool(scorer['url']) and all(
+            check['status'] is not None and 200 <= check['status'] < 300 for check in checks)
+        scorers.append(scorer)
+    return scorers
+
+
+def run_module():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    if not HAS_DOCKER:
+        module.fail_json(msg=missing_required_lib('docker (the Docker SDK for Python)'), exception=str(DOCKER_IMPORT_ERROR))
+    params = module.params
+    for path in ('health_path', 'scoring_path'):
+        if not params[path].startswith('/'):
+            module.fail_json(msg='%s must start with /, got %s' % (path, params[path]))
+    if isinstance(params['sample'], str) and params['sample'].strip():
+        try:
+            params['sample'] = json.loads(params['sample'])
+        except ValueError as e:
+            module.fail_json(msg='sample is not valid JSON: %s' % e)
+    if params['timeout'] <= 0:
+        module.fail_json(msg='timeout must be more than 0 seconds, got %s' % params['timeout'])
+    try:
+        scorers = read(connect(params), params)
+    except EngineError as e:
+        module.fail_json(msg=str(e))
+    except DockerException as e:
+        module.fail_json(msg='Docker Engine error: %s' % e)
+    module.exit_json(changed=False, scorers=scorers)
