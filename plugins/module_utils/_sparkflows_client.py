@@ -285,6 +285,22 @@ class SparkflowsClient(object):
     def output_model_by_uuid(self, uuid):
         return self.read('GET', PATHS['output_model_by_uuid'].format(uuid=quote(uuid, safe='')), answers.read_model)
 
+    def select_model(self, model_id=None, model_uuid=None, model_name=None, stage=None):
+        """A model's metadata by id, uuid, or name (its latest version, optionally of one stage)."""
+        if model_uuid:
+            return self.output_model_by_uuid(model_uuid)
+        models = self.output_models()
+        if model_id:
+            found = [m for m in models if str(m.get('id')) == str(model_id)]
+            if not found:
+                raise SparkflowsError('No model with id %s in the Sparkflows model repository' % model_id)
+            return found[0]
+        found = [m for m in models if m.get('name') == model_name and (stage is None or m.get('stage') == stage)]
+        if not found:
+            raise SparkflowsError('No model named %s%s in the Sparkflows model repository' % (
+                model_name, '' if stage is None else ' in stage %s' % stage))
+        return self.latest_model(found, 'model %s' % model_name)
+
     def latest_model(self, models, what):
         """The model of the highest version (then id) among models, versions compared as numbers."""
         try:

@@ -98,6 +98,13 @@ host_key:
   returned: success
   type: str
   sample: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKx0...
+known_hosts_name:
+  description:
+    - The name the host goes by in a known_hosts file, O(host) or C([host]:port) for a port other
+      than 22, as OpenSSH writes it (for M(ansible.builtin.known_hosts) with RV(host_key)).
+  returned: success
+  type: str
+  sample: '[mlflow.example.net]:2222'
 host_key_type:
   description: Type of the host key the server offered.
   returned: success
@@ -126,11 +133,11 @@ seconds:
   type: float
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh import run_check_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh_check import run_module
 
 
 def main():
-    run_check_module()
+    run_module()
 
 
 if __name__ == '__main__':

@@ -105,11 +105,11 @@ key_type:
   sample: ssh-ed25519
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh import run_private_key_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh_private_key import run_module
 
 
 def main():
-    run_private_key_module()
+    run_module()
 
 
 if __name__ == '__main__':

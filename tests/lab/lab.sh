@@ -61,34 +61,14 @@ run_host() {
         scorer*)
             host_image="sfmlops/lab-scorer:$suite"
             publish+=(-p "127.0.0.1:$((scorer_port + ${1#scorer} - 1)):8081")
-            extra=(--cap-add NET_ADMIN --security-opt seccomp=unconfined --security-opt apparmor=unconfined) ;;
+            mapfile -t extra < <(grep -v '^#' "$root/tests/lab/scorer-host-options") ;;
     esac
-    # systemd without --privileged (it fails on this engine): SYS_ADMIN, host cgroup
-    # namespace, cgroupfs mounted rw, tmpfs /run.
+    local host_options
+    mapfile -t host_options < <(grep -v '^#' "$root/tests/lab/host-options")
     docker run -d --name "$container" --hostname "$name" --network "$network" \
-        --label "$label" --restart unless-stopped --cap-add SYS_ADMIN --cgroupns=host \
-        -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock \
+        --label "$label" --restart unless-stopped "${host_options[@]}" \
         "${extra[@]}" "${publish[@]}" "$host_image" >/dev/null
     log "$container started (ssh 127.0.0.1:$port)"
-}
-
-wait_booted() {
-    local container=$1 status=
-    # Bounded: systemd reports running once boot has finished, degraded when a unit failed;
-    # before its bus is up, systemctl answers nothing at all. A failed unit fails the lab.
-    for _ in $(seq 1 90); do
-        status=$(docker exec "$container" systemctl is-system-running 2>/dev/null || true)
-        case "$status" in
-            running) return 0 ;;
-            degraded)
-                echo "ERROR: $container booted with failed units: $(docker exec "$container" \
-                    systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')" >&2
-                return 1 ;;
-        esac
-        sleep 1
-    done
-    echo "ERROR: $container did not finish booting within 90s (systemd: ${status:-no answer})" >&2
-    return 1
 }
 
 up() {
@@ -112,7 +92,7 @@ up() {
     for entry in "${hosts[@]}"; do
         name=${entry%%:*}; port=$((ssh_base + ${entry##*:})); container="$lab-$name"
         run_host "$name" "$port"
-        wait_booted "$container"
+        "$root/tests/lab/wait-booted.sh" "$container" || exit 1
         docker exec -i "$container" sh -c 'umask 077; mkdir -p /root/.ssh; cat > /root/.ssh/authorized_keys' \
             <"$state/id_ed25519.pub"
         # The user a Sparkflows install runs as: remote mode gives it SSH access to mlflow1.

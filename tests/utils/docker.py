@@ -1,8 +1,8 @@
 """The docker CLI for tests: bounded, output captured, the exit status left to the caller."""
 
 import json
+import pathlib
 import subprocess
-import time
 
 
 def docker(*args, timeout=300):
@@ -15,9 +15,17 @@ def inspect(name):
     return json.loads(answer.stdout)[0] if answer.returncode == 0 else None
 
 
-# A lab host container with systemd as PID 1, not --privileged.
-SYSTEMD_HOST_OPTIONS = ("--cap-add", "SYS_ADMIN", "--cgroupns=host", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
-                        "--tmpfs", "/run", "--tmpfs", "/run/lock")
+LAB = pathlib.Path(__file__).resolve().parents[1] / "lab"
+
+
+def lab_options(name):
+    """The docker run options of tests/lab/NAME (host-options, scorer-host-options), one per line."""
+    return tuple(line.strip() for line in (LAB / name).read_text().splitlines()
+                 if line.strip() and not line.startswith("#"))
+
+
+# A lab host container with systemd as PID 1, not --privileged (the lab's own options).
+SYSTEMD_HOST_OPTIONS = lab_options("host-options")
 
 
 def run_systemd_host(name, image, *options):
@@ -27,20 +35,9 @@ def run_systemd_host(name, image, *options):
     assert started.returncode == 0, started.stderr
 
 
-def failed_units(name):
-    """The units systemd in container NAME lists as failed."""
-    listing = docker("exec", name, "systemctl", "--failed", "--no-legend", "--plain").stdout
-    return [line.split()[0] for line in listing.splitlines() if line.strip()]
-
-
 def wait_for_systemd(name, seconds=90):
     """Until systemd in container NAME has booted, bounded; a boot with failed units (degraded)
-    fails, naming them."""
-    deadline = time.monotonic() + seconds
-    while True:
-        status = docker("exec", name, "systemctl", "is-system-running").stdout.strip()
-        if status == "running":
-            return
-        assert status != "degraded", "%s booted with failed units: %s" % (name, " ".join(failed_units(name)))
-        assert time.monotonic() < deadline, "systemd in %s did not finish booting within %ds" % (name, seconds)
-        time.sleep(1)
+    fails, naming them (tests/lab/wait-booted.sh, the lab's own wait)."""
+    waited = subprocess.run([str(LAB / "wait-booted.sh"), name, str(seconds)], capture_output=True, text=True,
+                            timeout=seconds + 60, check=False)
+    assert waited.returncode == 0, waited.stderr.strip()

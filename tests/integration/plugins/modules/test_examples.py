@@ -93,3 +93,9 @@ def test_scorer_info_examples_run_as_written(tmp_path, scorer_registry, request)
     scorer = churn["scorers"][0]
     assert (scorer["healthy"], scorer["model_id"], scorer["release"], scorer["score"]["status"]) \
         == (True, "101", "3.1.0", 200), scorer
+
+
+def test_port_owners_info_examples_run_as_written(tmp_path):
+    # A free port instead of MLflow's 5000: nothing of this machine may make the example fail.
+    result = run_examples(tmp_path, "sparkflows.mlops.port_owners_info", {"5000:": "%d:" % free_port()}, {})
+    assert result.results[0]["conflicts"] == [] and result.results[0]["owners"] == []

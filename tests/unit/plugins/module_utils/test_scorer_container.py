@@ -1,151 +1,216 @@
-"""Scorer container logic: release matching, input validation, and what counts as a change,
-against the recorded `docker inspect` of a container the module made."""
+"""The scorer_container replacement strategy against a fake Engine and a fake health gate: which
+engine calls each case makes, in which order, and what is left serving when a step fails."""
 
-import json
-import pathlib
+import copy
 
 import pytest
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_container import (
-    ARGUMENT_SPEC,
-    IN_PLACE,
-    ScorerError,
-    in_place,
-    desired_state,
-    differences,
-    for_diff,
-    image_tag,
-    observed_state,
-    validate,
-)
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_container import Scorer
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine import EngineError
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_options import ARGUMENT_SPEC, ScorerError
 
-RECORDED = json.loads((pathlib.Path(__file__).parent / "fixtures" / "scorer_container_inspect.json").read_text())
-SHA = "a" * 64
+REPOSITORY = "registry.example.net/sparkflows/scorer"
+REFERENCE = REPOSITORY + ":3.1.0"
+MUTATING = ("create", "start", "update", "rename", "stop", "restart_stopped", "remove", "pull")
+
+
+class FakeEngine(object):
+    """The Engine interface over an in-memory set of containers, recording every call."""
+
+    def __init__(self):
+        self.images = {REFERENCE: {"Id": "sha256:image-1", "RepoDigests": []}}
+        self.containers = {}
+        self.calls = []
+        self.refuse_start = set()
+        self.made = 0
+
+    def _find(self, key):
+        for record in self.containers.values():
+            if key in (record["Id"], record["Name"].lstrip("/")):
+                return record
+        return None
+
+    def inspect(self, key):
+        record = self._find(key)
+        return copy.deepcopy(record) if record else None
+
+    def local_image(self, reference):
+        return self.images.get(reference)
+
+    def remote_digest(self, reference):
+        self.calls.append(("remote_digest", reference))
+        return "sha256:digest"
+
+    def pull(self, reference):
+        self.calls.append(("pull", reference))
+        return self.images[reference]["Id"]
+
+    def create(self, name, image, labels, env, bind, container_port, host_ip, host_port, restart_policy, limits,
+               stop_timeout):
+        self.made += 1
+        container_id = "c%d" % self.made
+        ports = {"%d/tcp" % container_port: [{"HostIp": host_ip, "HostPort": str(host_port or 49153)}]}
+        host = {"PortBindings": ports, "RestartPolicy": {"Name": restart_policy}, "Memory": limits["mem_limit"] or 0,
+                "CpuQuota": limits["cpu_quota"] or 0, "CpuPeriod": limits["cpu_period"] or 0}
+        self.containers[container_id] = {
+            "Id": container_id, "Name": "/" + name, "Image": self.images[image]["Id"],
+            "State": {"Running": False, "Status": "created"},
+            "Config": {"Image": image, "Labels": dict(labels), "Env": ["%s=%s" % item for item in env.items()]},
+            "HostConfig": host, "Mounts": [{"Source": bind[0], "Destination": bind[1], "RW": False}],
+        }
+        self.calls.append(("create", name))
+        return container_id
+
+    def start(self, container_id, name, where):
+        self.calls.append(("start", name))
+        if name in self.refuse_start:
+            raise EngineError("host port %s is already taken by something else; %s not started" % (where, name))
+        self.containers[container_id]["State"] = {"Running": True, "Status": "running"}
+
+    def update(self, container_id, restart_policy, limits):
+        self.calls.append(("update", self.containers[container_id]["Name"].lstrip("/")))
+        host = self.containers[container_id]["HostConfig"]
+        host.update(RestartPolicy={"Name": restart_policy}, Memory=limits["mem_limit"] or host["Memory"])
+
+    def rename(self, container_id, name):
+        self.calls.append(("rename", name))
+        self.containers[container_id]["Name"] = "/" + name
+
+    def stop(self, container_id, timeout):
+        self.calls.append(("stop", self.containers[container_id]["Name"].lstrip("/")))
+        self.containers[container_id]["State"] = {"Running": False, "Status": "exited"}
+
+    def restart_stopped(self, container_id):
+        self.calls.append(("restart_stopped", self.containers[container_id]["Name"].lstrip("/")))
+        self.containers[container_id]["State"] = {"Running": True, "Status": "running"}
+
+    def remove(self, container_id):
+        record = self.containers.pop(container_id, None)
+        self.calls.append(("remove", record["Name"].lstrip("/") if record else container_id))
+
+    def logs_tail(self, container_id):
+        return "(log)"
+
+    def mutations(self):
+        return [call for call in self.calls if call[0] in MUTATING]
+
+
+class FakeHealth(object):
+    """The health gate: passes unless the container's name is in failing (one failure each)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.failing = []
+
+    def __call__(self, engine, name, container_id, gate):
+        self.engine.calls.append(("health", name))
+        if name in self.failing:
+            self.failing.remove(name)
+            raise ScorerError("%s was not healthy within %ss" % (name, gate["health_timeout"]))
+        return {"url": "http://127.0.0.1/health", "seconds": 0.1}
 
 
 def params(**overrides):
-    """Module parameters with the defaults of the argument spec, as AnsibleModule fills them."""
     values = dict((name, spec.get("default")) for name, spec in ARGUMENT_SPEC.items())
-    values.update(name="sc-test", image="127.0.0.1:5050/sparkflows/scorer", sparkflows_release="3.1.0",
-                  model_path="/tmp/sc/model.zip", host_port=18501, bind_address="127.0.0.1", memory="256m",
-                  cpus=0.5, model_id="101", model_sha256=SHA)
+    values.update(name="churn", image=REPOSITORY, sparkflows_release="3.1.0", model_path="/srv/models/churn.zip",
+                  host_port=8081, bind_address="127.0.0.1", model_id="101", model_sha256="a" * 64)
     values.update(overrides)
     return values
 
 
-def recorded_changes(**overrides):
-    values = params(**overrides)
-    desired = desired_state(values, RECORDED["Image"], image_tag(values))
-    return differences(observed_state(RECORDED, desired), desired)
+@pytest.fixture
+def engine():
+    return FakeEngine()
 
 
-def test_tag_defaults_to_the_release_through_the_format():
-    assert image_tag(params()) == "3.1.0"
-    assert image_tag(params(image_tag_format="py_3.2.1_{release}")) == "py_3.2.1_3.1.0"
-    assert image_tag(params(sparkflows_release=None, image_tag="custom")) == "custom"
+def run(engine, check_mode=False, health=None, **overrides):
+    engine.calls = []
+    scorer = Scorer(engine, params(**overrides), check_mode=check_mode, diff=True, health=health or FakeHealth(engine))
+    return scorer.run()
 
 
-@pytest.mark.parametrize("overrides, message", [
-    (dict(image_tag="3.2.0"), "image tag 3.2.0 does not match Sparkflows release 3.1.0 (expected tag 3.1.0)"),
-    (dict(sparkflows_release=None), "set image_tag or sparkflows_release"),
-    (dict(image_tag_format="{version}"), "image_tag_format '{version}' must use only {release}"),
-])
-def test_tag_refusals(overrides, message):
-    with pytest.raises(ScorerError, match=message.replace("(", r"\(").replace(")", r"\)")):
-        image_tag(params(**overrides))
+def test_a_new_scorer_is_created_started_and_gated_then_left_alone(engine):
+    first = run(engine)
+    assert engine.calls == [("create", "churn"), ("start", "churn"), ("health", "churn")]
+    assert (first["changed"], first["container"]["running"]) == (True, True)
+    again = run(engine)
+    assert (again["changed"], engine.mutations(), again["changed_fields"]) == (False, [], [])
 
 
-def test_mismatch_runs_when_allowed():
-    assert image_tag(params(image_tag="3.2.0", allow_release_mismatch=True)) == "3.2.0"
+def test_a_new_limit_is_applied_in_place(engine):
+    run(engine)
+    updated = run(engine, memory="512m", restart_policy="always")
+    assert engine.mutations() == [("update", "churn")]
+    assert (updated["changed_fields"], updated["recreated"]) == (["memory", "restart_policy"], False)
 
 
-@pytest.mark.parametrize("overrides, message", [
-    (dict(image="reg.example.net/scorer:3.1.0"), "image is the repository without a tag"),
-    (dict(host_port=70000), "host_port must be a TCP port between 1 and 65535"),
-    (dict(container_port=0), "container_port must be a TCP port"),
-    (dict(model_mount="model"), "model_mount must be an absolute path"),
-    (dict(memory="lots"), "memory must be a size such as 512m"),
-    (dict(cpus=-1.0), "cpus must be 0 \\(no limit\\) or more"),
-    (dict(health_timeout=0), "health_timeout must be more than 0"),
-    (dict(health_path="health"), "health_path must start with /"),
-    (dict(smoke_payload="{not json"), "smoke_payload is not valid JSON"),
-])
-def test_bad_input(tmp_path, overrides, message):
-    model = tmp_path / "model.zip"
-    model.write_bytes(b"PK")
-    with pytest.raises(ScorerError, match=message):
-        validate(params(model_path=str(model), **overrides))
+def test_a_new_model_goes_blue_green_in_order(engine):
+    run(engine)
+    replaced = run(engine, model_sha256="b" * 64)
+    assert engine.calls == [
+        ("create", "churn-candidate"), ("start", "churn-candidate"), ("health", "churn-candidate"),
+        ("remove", "churn-candidate"), ("rename", "churn-retired"), ("stop", "churn-retired"),
+        ("create", "churn"), ("start", "churn"), ("health", "churn"), ("remove", "churn-retired")]
+    assert replaced["recreated"] is True
+    assert [c["Name"] for c in engine.containers.values()] == ["/churn"]
 
 
-def test_missing_model_path_names_the_fetch_module(tmp_path):
-    with pytest.raises(ScorerError, match="model_path .*nope.zip does not exist on this host .*sparkflows_model_fetch"):
-        validate(params(model_path=str(tmp_path / "nope.zip")))
+def test_a_failing_candidate_leaves_the_serving_scorer_untouched(engine):
+    run(engine)
+    serving = engine.inspect("churn")
+    health = FakeHealth(engine)
+    health.failing = ["churn-candidate"]
+    with pytest.raises(ScorerError, match="churn-candidate was not healthy .*; churn keeps serving, unchanged"):
+        run(engine, health=health, model_sha256="b" * 64)
+    assert engine.inspect("churn") == serving
+    assert engine.inspect("churn-candidate") is None
 
 
-def test_smoke_payload_json_string_becomes_a_document(tmp_path):
-    model = tmp_path / "model.zip"
-    model.write_bytes(b"PK")
-    values = params(model_path=str(model), smoke_payload='{"columns": ["a"], "data": [[1]]}')
-    validate(values)
-    assert values["smoke_payload"] == {"columns": ["a"], "data": [[1]]}
+def test_a_replacement_failing_after_the_candidate_puts_the_previous_back(engine):
+    run(engine)
+    serving_id = engine.inspect("churn")["Id"]
+    health = FakeHealth(engine)
+    health.failing = ["churn"]
+    with pytest.raises(ScorerError, match="churn was not healthy .*; the previous churn was put back"):
+        run(engine, health=health, model_sha256="b" * 64)
+    back = engine.inspect("churn")
+    assert (back["Id"], back["State"]["Running"]) == (serving_id, True)
+    assert engine.calls[-2:] == [("rename", "churn"), ("restart_stopped", "churn")]
 
 
-def test_the_recorded_container_matches_its_own_parameters():
-    assert recorded_changes() == []
+def test_the_recreate_strategy_has_no_candidate(engine):
+    run(engine)
+    run(engine, update_strategy="recreate", model_sha256="b" * 64)
+    assert not [call for call in engine.calls if call[1] == "churn-candidate"]
 
 
-def test_fields_the_user_did_not_set_are_not_compared():
-    # The recorded container has limits; leaving them out of the parameters is not a change.
-    assert recorded_changes(memory=None, cpus=None, host_port=None) == []
+def test_lifting_a_limit_recreates_instead_of_updating(engine):
+    run(engine, memory="512m")
+    lifted = run(engine, memory="0")
+    assert ("update", "churn") not in engine.calls and ("create", "churn") in engine.calls
+    assert engine.inspect("churn")["HostConfig"]["Memory"] == 0 and lifted["recreated"] is True
 
 
-@pytest.mark.parametrize("overrides, changed", [
-    (dict(model_sha256="b" * 64), ["labels"]),
-    (dict(model_path="/tmp/sc/other.zip"), ["model"]),
-    (dict(model_mount="/models/churn"), ["model"]),
-    (dict(host_port=18502), ["port"]),
-    (dict(bind_address="0.0.0.0"), ["port"]),
-    (dict(env={"SCORER_THREADS": "4"}), ["env", "labels"]),  # labels: the env names label
-    (dict(sparkflows_release="3.2.0"), ["image", "labels"]),
-    (dict(memory="512m"), ["memory"]),
-    (dict(cpus=1.0), ["cpus"]),
-    (dict(restart_policy="always"), ["restart_policy"]),
-])
-def test_each_difference_is_found(overrides, changed):
-    assert recorded_changes(**overrides) == changed
+@pytest.mark.parametrize("overrides", [dict(), dict(model_sha256="b" * 64), dict(memory="1g"), dict(state="absent"),
+                                       dict(state="stopped")])
+def test_check_mode_calls_nothing_that_changes(engine, overrides):
+    run(engine)
+    before = copy.deepcopy(engine.containers)
+    previewed = run(engine, check_mode=True, **overrides)
+    assert engine.mutations() == [] and engine.containers == before
+    assert previewed["changed"] is bool(overrides)
 
 
-def test_only_limits_and_restart_policy_change_in_place():
-    assert sorted(IN_PLACE) == ["cpus", "memory", "restart_policy"]
+def test_a_port_taken_fails_naming_it_and_keeps_nothing(engine):
+    engine.refuse_start.add("churn")
+    with pytest.raises(ScorerError, match="host port 8081 on 127.0.0.1 is already taken"):
+        run(engine)
+    assert engine.containers == {}
 
 
-@pytest.mark.parametrize("overrides, changed", [
-    (dict(memory="0"), ["memory"]),
-    (dict(cpus=0.0), ["cpus"]),
-])
-def test_lifting_a_limit_is_a_change_that_recreates(overrides, changed):
-    # The engine reads a limit of 0 in an update as "unchanged": only a new container lifts it.
-    assert recorded_changes(**overrides) == changed
-    desired = desired_state(params(**overrides), RECORDED["Image"], "3.1.0")
-    assert not in_place(changed[0], desired)
-    assert in_place(changed[0], desired_state(params(memory="512m", cpus=1.0), RECORDED["Image"], "3.1.0"))
-
-
-def test_an_env_name_set_before_and_dropped_now_is_a_change():
-    # The recorded container was made with no env of ours; one with THREADS, then without it.
-    with_threads = dict(RECORDED, Config=dict(RECORDED["Config"], Env=RECORDED["Config"]["Env"] + ["THREADS=4"],
-                                              Labels=dict(RECORDED["Config"]["Labels"],
-                                                          **{"io.sparkflows.env.names": "THREADS"})))
-    desired = desired_state(params(), RECORDED["Image"], "3.1.0")
-    assert differences(observed_state(with_threads, desired), desired) == ["labels"]
-    assert not in_place("labels", desired)
-
-
-def test_an_other_image_id_is_a_change():
-    desired = desired_state(params(), "sha256:" + "f" * 64, "3.1.0")
-    assert differences(observed_state(RECORDED, desired), desired) == ["image_id"]
-
-
-def test_diff_masks_secret_looking_env_values():
-    shown = for_diff(desired_state(params(env={"DB_PASSWORD": "hunter2", "THREADS": 4}), "sha256:x", "3.1.0"))
-    assert shown["env"] == {"DB_PASSWORD": "********", "THREADS": "4"}
+def test_stopped_then_absent(engine):
+    run(engine)
+    stopped = run(engine, state="stopped")
+    assert (engine.mutations(), stopped["container"]["running"]) == ([("stop", "churn")], False)
+    removed = run(engine, state="absent")
+    assert (engine.mutations(), removed["changed"], engine.containers) == ([("remove", "churn")], True, {})

@@ -188,3 +188,14 @@ def test_model_list_variants(emulator, shape, versions):
     models = client.output_models()
     assert [m["id"] for m in models] == [101, 102]
     assert client.latest_model(models, "churn-model")["id"] == 102
+
+
+def test_model_selection(emulator):
+    client = SparkflowsClient(emulator.url, api_token=ADMIN_TOKEN)
+    assert client.select_model(model_id="102")["version"] == 2
+    assert client.select_model(model_name="churn-model")["id"] == 102
+    assert client.select_model(model_name="churn-model", stage="Production")["id"] == 101
+    with pytest.raises(SparkflowsError, match="No model named churn-model in stage Archived"):
+        client.select_model(model_name="churn-model", stage="Archived")
+    with pytest.raises(SparkflowsError, match="No model with id 999 in the Sparkflows model repository"):
+        client.select_model(model_id="999")

@@ -8,6 +8,7 @@ import threading
 import paramiko
 import pytest
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh_check import known_name
 from utils.module import run_module, ssh_keygen
 from utils.ports import free_port
 
@@ -98,6 +99,8 @@ def test_opens_a_session_with_the_key_and_the_known_host_key(tmp_path, sshd):
     assert result["changed"] is False and result["authenticated"] is True
     assert result["rc"] == 0 and result["stdout"] == "ok"
     assert result["host_key_type"] == "ssh-ed25519"
+    # The name for known_hosts, as OpenSSH writes it for a port other than 22.
+    assert result["known_hosts_name"] == "[127.0.0.1]:%d" % sshd["port"]
 
 
 def test_known_hosts_file_with_a_port(tmp_path, sshd):
@@ -165,3 +168,8 @@ def test_check_mode_runs_the_same_check_and_reports_no_change(tmp_path, sshd):
     refused = check(tmp_path, _ansible_check_mode=True, host="127.0.0.1", port=sshd["port"], user="sparkflows",
                     key_path=ssh_keygen(tmp_path / "stranger"), host_key=sshd["host_key"])
     assert refused["failed"] is True and sshd["server"].commands == [b"true"]
+
+
+@pytest.mark.parametrize("host, port, name", [("mlflow1", 22, "mlflow1"), ("mlflow1", 2222, "[mlflow1]:2222")])
+def test_known_hosts_name(host, port, name):
+    assert known_name(host, port) == name

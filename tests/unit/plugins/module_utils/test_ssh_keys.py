@@ -3,7 +3,7 @@
 import paramiko
 import pytest
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils import _ssh
+from ansible_collections.sparkflows.mlops.plugins.module_utils import _ssh_keys
 from utils.module import ssh_keygen
 
 
@@ -19,7 +19,7 @@ def paramiko_2_12(monkeypatch):
 @pytest.mark.parametrize("options", [["-t", "ecdsa"], ["-t", "ecdsa", "-b", "384"], ["-t", "ecdsa", "-b", "521"]])
 def test_an_openssh_ecdsa_key_is_read_where_paramiko_cannot(tmp_path, paramiko_2_12, options):
     path = ssh_keygen(tmp_path / "id", key_type=options[1], extra=options[2:])
-    key = _ssh.load_private_key(open(path).read())
+    key = _ssh_keys.load_private_key(open(path).read())
     assert key.get_name() + " " + key.get_base64() == open(path + ".pub").read().strip()
     # The key signs (ssh_check authenticates with it) and its signature verifies.
     assert key.verify_ssh_sig(b"data", paramiko.Message(key.sign_ssh_data(b"data").asbytes()))
@@ -27,12 +27,12 @@ def test_an_openssh_ecdsa_key_is_read_where_paramiko_cannot(tmp_path, paramiko_2
 
 def test_an_encrypted_ecdsa_key_is_still_refused_as_encrypted(tmp_path, paramiko_2_12):
     path = ssh_keygen(tmp_path / "id", key_type="ecdsa", passphrase="secret")
-    with pytest.raises(_ssh.SSHKeyError, match="encrypted with a passphrase"):
-        _ssh.load_private_key(open(path).read())
+    with pytest.raises(_ssh_keys.SSHKeyError, match="encrypted with a passphrase"):
+        _ssh_keys.load_private_key(open(path).read())
 
 
 def test_other_keys_do_not_take_the_fallback(tmp_path, paramiko_2_12):
     path = ssh_keygen(tmp_path / "id", key_type="ed25519")
-    assert _ssh.load_private_key(open(path).read()).get_name() == "ssh-ed25519"
-    with pytest.raises(_ssh.SSHKeyError, match="not a valid SSH private key"):
-        _ssh.load_private_key(open(path).read().replace("A", "B"))
+    assert _ssh_keys.load_private_key(open(path).read()).get_name() == "ssh-ed25519"
+    with pytest.raises(_ssh_keys.SSHKeyError, match="not a valid SSH private key"):
+        _ssh_keys.load_private_key(open(path).read().replace("A", "B"))
