@@ -196,6 +196,16 @@ def test_site_preview_with_every_role_variable_as_text_changes_nothing_and_shows
     assert registry_password not in previewed.stdout + previewed.stderr
 
 
+@pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
+def test_the_prerequisites_tag_runs_the_install_on_every_scorer_host(lab, repo_root):
+    """--tags scorer_prerequisites once skipped its only install task (the facts it read are not
+    gathered under tags): the install runs, found installed, on each host."""
+    tagged = playbook(lab, repo_root, "scorers.yml", "--tags", "scorer_prerequisites", "--check")
+    assert tagged.returncode == 0, tagged.stdout[-3000:]
+    install = tagged.stdout.split("TASK [sparkflows.mlops.scorer : Install the Docker SDK for Python]")[1].split("TASK [")[0]
+    assert ("ok: [scorer1]" in install, "ok: [scorer2]" in install, "skipping" in install) == (True, True, False), install
+
+
 def text_extra_vars(lab):
     """`-e name=value` of every bool, int and float variable of every role, as text: the value the
     lab's inventory gives it, else the role's default; variables without a value are left out."""

@@ -1,0 +1,89 @@
+"""Every documented tag selects what the docs say (docs/awx.md, the role READMEs), as
+`ansible-playbook --list-tasks --tags TAG` shows it on the lab inventory (nothing connects):
+a role's task tag runs the role's validation first and then its own tasks, and no other part;
+site.yml's play tags select their play; verify.yml's `verify` and `report` their plays."""
+
+import os
+import pathlib
+import subprocess
+
+import pytest
+import yaml
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
+# The playbook of each role, and the tag of the role's whole play.
+ROLES = {"scorer": "scorers.yml", "mlflow_host": "mlflow_host.yml", "sparkflows_mlflow": "sparkflows_mlflow.yml"}
+
+
+def listed(playbook, tags):
+    """{play name: [task names]} that --list-tasks --tags shows."""
+    shown = subprocess.run(
+        ["ansible-playbook", "-i", str(REPO_ROOT / "inventories" / "lab"), str(REPO_ROOT / "playbooks" / playbook),
+         "--list-tasks", "--tags", tags], capture_output=True, text=True, timeout=120, check=False,
+        env=dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg")))
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    plays, play = {}, None
+    for line in shown.stdout.splitlines():
+        if line.strip().startswith("play #"):
+            play = line.split("): ", 1)[1].split("\t")[0]
+            plays[play] = []
+        elif "\tTAGS: " in line and play and line.startswith("      "):
+            plays[play].append(line.strip().split("\tTAGS: ")[0].split(" : ", 1)[-1])
+    return plays
+
+
+def tasks_of(role, items):
+    """The task names --list-tasks shows for task items: imports expanded, includes as themselves."""
+    names = []
+    for task in items or []:
+        if "ansible.builtin.import_tasks" in task:
+            names += task_names(role, task["ansible.builtin.import_tasks"])
+        elif "block" in task:
+            names += tasks_of(role, task["block"])
+        else:
+            names.append(task["name"])
+    return names
+
+
+def task_names(role, file_name):
+    return tasks_of(role, yaml.safe_load((REPO_ROOT / "roles" / role / "tasks" / file_name).read_text()))
+
+
+def role_parts(role):
+    """{tag: [task names]} of the role's task tags (not the role's own tag, not validation's)."""
+    parts = {}
+    for entry in yaml.safe_load((REPO_ROOT / "roles" / role / "tasks" / "main.yml").read_text()):
+        for tag in entry.get("tags", []):
+            if tag != role and not tag.endswith("_validate") and "validate.yml" not in str(entry):
+                parts.setdefault(tag, []).extend(tasks_of(role, [entry]))
+    return parts
+
+
+CASES = [(role, tag, names) for role in ROLES for tag, names in role_parts(role).items()]
+
+
+@pytest.mark.parametrize("role, tag, names", CASES, ids=[case[1] for case in CASES])
+def test_a_role_tag_runs_the_validation_then_its_own_tasks_only(role, tag, names):
+    tasks = [t for play_tasks in listed(ROLES[role], tag).values() for t in play_tasks
+             if not t.startswith("Validating arguments against arg spec")]
+    validation = task_names(role, "validate.yml")
+    assert tasks[:len(validation)] == validation, tasks
+    assert tasks[len(validation):] == names, tasks
+
+
+@pytest.mark.parametrize("tag, play", [("preflight", "Preflight"), ("mlflow_host", "MLflow host stack"),
+                                       ("sparkflows_mlflow", "Sparkflows - MLflow configuration"),
+                                       ("scorers", "Standalone Docker scorers")])
+def test_site_tags_select_their_play(tag, play):
+    # A role's argument validation is Ansible's own, tagged always: left out here.
+    plays = dict((name, [t for t in tasks if not t.startswith("Validating arguments against arg spec")])
+                 for name, tasks in listed("site.yml", tag).items())
+    assert [name for name, tasks in plays.items() if tasks] == [p for p in plays if p.startswith(play)], plays
+
+
+def test_verify_and_report_tags_of_verify_yml():
+    verify = listed("verify.yml", "verify")
+    assert [name for name, tasks in verify.items() if tasks] == ["Verify - Sparkflows and its score workflow"]
+    report = listed("verify.yml", "report")
+    assert [name for name, tasks in report.items() if tasks] == [
+        "Report - the Docker scorers", "Report - the MLflow hosts", "Report - write JSON and HTML on the controller"]
