@@ -35,7 +35,8 @@ lab-up: venv images ## start the lab hosts only
 	tests/lab/lab.sh up
 
 SAMPLE := {"columns": ["age", "plan"], "data": [[42, "gold"]]}
-SCORE_CURL := curl -fsS -X POST -H 'Content-Type: application/json' -d '$(SAMPLE)' http://127.0.0.1:18181/predict
+ENDPOINT := https://127.0.0.1:18443/predict
+SCORE_CURL := curl -fsS --cacert .lab/ca/ca.crt -H "X-API-Key: $$(cat .lab/scorer-api-key)" -H 'Content-Type: application/json' -d '$(SAMPLE)' $(ENDPOINT)
 
 lab: lab-up ## bring up the lab, run playbooks/site.yml on it, and score once
 	ansible-playbook -i inventories/lab playbooks/site.yml
@@ -46,8 +47,9 @@ lab: lab-up ## bring up the lab, run playbooks/site.yml on it, and score once
 	@echo "  SSH:        ssh -i .lab/id_ed25519 -o UserKnownHostsFile=.lab/known_hosts -p 22220 root@127.0.0.1"
 	@echo "  MLflow:     curl -s -u \"admin:\$$(cat .lab/mlflow-admin-password)\" 'http://127.0.0.1:15000/api/2.0/mlflow/experiments/search?max_results=5'"
 	@echo "  Sparkflows: curl -s -H 'token: admin-token' http://127.0.0.1:18080/api/v1/configurations  (the emulator, a stand-in)"
-	@echo "  Score:      $(subst ",\",$(SCORE_CURL))"
-	@echo "              (churn-model on scorer1; scorer2 answers on 18182)"
+	@echo "Endpoint:     $(ENDPOINT)  (churn-model's one URL: lb1 in front of scorer1 and scorer2, TLS from the lab CA, API key required)"
+	@echo "  Score:      $(subst $$,\$$,$(subst ",\",$(SCORE_CURL)))"
+	@echo "              (the scorers' own ports take connections from lb1 only)"
 	@echo "  Remote:     ssh -i .lab/id_ed25519 -o UserKnownHostsFile=.lab/known_hosts -p 22319 root@127.0.0.1 \"su sparkflows -c 'ssh -i ~/.ssh/sparkflows_mlflow mlflow1 hostname'\""
 	@echo "              (Sparkflows' service user on sparkflows1 reaching mlflow1 with the key remote mode gave it)"
 	@echo "  Stop it:    make lab-down"

@@ -19,12 +19,15 @@ description:
   - A scorer is red when it is missing, not running, or does not answer its sample (or health
     route); one that answers but runs another Sparkflows release or model than the inventory asks
     for is red as drifting. An MLflow host is red when its tracking server or a served model does
-    not answer; a Sparkflows host when its score workflow did not complete.
+    not answer; a Sparkflows host when its score workflow did not complete; a balancer's backend
+    server when it is not C(UP) and in rotation.
+  - Each scorer also shows its previous version (what a rollback returns to) and each scorer host
+    its last deployments, from the host's deployment history.
 options:
   _input:
     description:
-      - C(scorers), C(mlflow) and C(sparkflows), each a dict of host name to what the report's
-        play read there (see C(playbooks/report.yml)); a host with nothing read is left out.
+      - C(scorers), C(mlflow), C(sparkflows) and C(balancers), each a dict of host name to what the
+        report's play read there (see C(playbooks/report.yml)); a host with nothing read is left out.
     type: dict
     required: true
 author:
@@ -40,11 +43,23 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description:
-    - C(generated) (UTC, ISO 8601 with its offset), C(scorers) (host to a list of scorer records),
-      C(mlflow) and C(sparkflows) (host to a record), and C(red), the ids of what is red
-      (C(host/scorer), C(host/mlflow), C(host/workflow)).
+    - C(generated) (UTC, ISO 8601 with its offset), C(scorers) (host to a list of scorer records,
+      each with its C(state) in words and C(red)), C(deployments) (host to its last records),
+      C(mlflow), C(sparkflows) (host to a record), C(balancers) (host to its backend servers), and
+      C(red), the ids of what is red (C(host/scorer), C(host/mlflow), C(host/workflow),
+      C(balancer/backend/server)).
   type: dict
 """
+
+
+def _version(record):
+    """A deployment record in short: what a rollback would return to."""
+    if not record:
+        return None
+    return dict(time=record.get('time'), model_id=record.get('model_id') or '', outcome=record.get('outcome'),
+                model_sha256=(record.get('model_sha256') or '')[:12], release=record.get('release') or '',
+                image_digest=(record.get('image_digest') or '')[:19], actor=record.get('actor') or '',
+                red=record.get('outcome') in ('failed', 'canary_failed'))
 
 
 def _scorer(host, model, read, expected_release):
@@ -56,6 +71,15 @@ def _scorer(host, model, read, expected_release):
         drift.append('release %s instead of %s' % (read.get('release') or 'none', expected_release))
     if read.get('exists') and 'model_id' in model and (read.get('model_id') or '') != str(model['model_id']):
         drift.append('model %s instead of %s' % (read.get('model_id') or 'none', model['model_id']))
+    healthy = bool(read.get('healthy'))
+    if healthy:
+        state = 'drifting' if drift else 'healthy'
+    elif not read.get('exists'):
+        state = 'missing'
+    elif not read.get('running'):
+        state = 'not running'
+    else:
+        state = 'scoring fails (HTTP %s)' % (status or 'no answer')
     return dict(
         name=model['name'], id='%s/%s' % (host, model['name']),
         container=read.get('name') if read.get('exists') else '',
@@ -64,7 +88,8 @@ def _scorer(host, model, read, expected_release):
         host_port=model.get('host_port'), score_status=status,
         score_ms=round(check['seconds'] * 1000, 1) if status else None,
         prediction=(check.get('response') or '')[:200] if status else '',
-        expected_release=expected_release, drift=drift, healthy=bool(read.get('healthy')),
+        expected_release=expected_release, drift=drift, healthy=healthy, state=state,
+        red=not healthy or bool(drift), previous=_version(read.get('previous')),
     )
 
 
@@ -77,6 +102,14 @@ def _scorers(host, reads):
     return records
 
 
+def _deployments(reads):
+    """The host's last deployments, newest first (every scorer read returns the same history)."""
+    for result in reads.get('results') or []:
+        if result.get('deployments'):
+            return [_version(r) for r in reversed(result['deployments'])]
+    return []
+
+
 def _mlflow(reads):
     served = reads.get('served') or []
     statuses = [s.get('status', -1) for s in served]
@@ -85,6 +118,8 @@ def _mlflow(reads):
         tracking_port=reads.get('tracking_port'), tracking_healthy=tracking,
         served_names=[s['item']['name'] for s in served], served_ports=[s['item']['port'] for s in served],
         served_status=statuses, healthy=tracking and all(status == 200 for status in statuses),
+        served=[dict(name=s['item']['name'], port=s['item']['port'], status=s.get('status', -1),
+                     up=s.get('status', -1) == 200) for s in served],
     )
 
 
@@ -102,21 +137,39 @@ def _sparkflows(reads):
     )
 
 
+def _balancer(host, reads):
+    """The backend servers of one balancer (scorer_lb_info's servers): red when not UP or out of rotation."""
+    servers = []
+    for server in reads.get('servers') or []:
+        up = server.get('status') == 'UP' and server.get('admin_state', 'ready') == 'ready'
+        servers.append(dict(
+            id='%s/%s/%s' % (host, server.get('backend'), server.get('server')), backend=server.get('backend'),
+            server=server.get('server'), status=server.get('status'), state=server.get('admin_state'),
+            weight=server.get('weight'), sessions=int(server.get('scur') or 0), requests=int(server.get('stot') or 0),
+            errors_5xx=int(server.get('hrsp_5xx') or 0), response_ms=int(server.get('rtime') or 0), red=not up))
+    return dict(servers=servers, healthy=not any(s['red'] for s in servers))
+
+
 def fleet_report(reads):
     if not isinstance(reads, dict):
-        raise AnsibleFilterError('fleet_report expects a dict of scorers, mlflow and sparkflows, got %s'
+        raise AnsibleFilterError('fleet_report expects a dict of scorers, mlflow, sparkflows and balancers, got %s'
                                  % type(reads).__name__)
-    scorers = dict((host, _scorers(host, r)) for host, r in (reads.get('scorers') or {}).items() if r)
+    scorer_reads = dict((host, r) for host, r in (reads.get('scorers') or {}).items() if r)
+    scorers = dict((host, _scorers(host, r)) for host, r in scorer_reads.items())
+    deployments = dict((host, _deployments(r)) for host, r in scorer_reads.items())
     mlflow = dict((host, _mlflow(r)) for host, r in (reads.get('mlflow') or {}).items() if r)
     sparkflows = dict((host, _sparkflows(r)) for host, r in (reads.get('sparkflows') or {}).items() if r)
+    balancers = dict((host, _balancer(host, r)) for host, r in (reads.get('balancers') or {}).items() if r)
     records = [s for host in sorted(scorers) for s in scorers[host]]
     red = ([s['id'] for s in records if not s['healthy']]
            + [s['id'] for s in records if s['healthy'] and s['drift']]
            + ['%s/mlflow' % host for host in sorted(mlflow) if not mlflow[host]['healthy']]
-           + ['%s/workflow' % host for host in sorted(sparkflows) if not sparkflows[host]['healthy']])
+           + ['%s/workflow' % host for host in sorted(sparkflows) if not sparkflows[host]['healthy']]
+           + [s['id'] for host in sorted(balancers) for s in balancers[host]['servers'] if s['red']])
     return dict(
         generated=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
-        scorers=scorers, mlflow=mlflow, sparkflows=sparkflows, red=red,
+        scorers=scorers, deployments=deployments, mlflow=mlflow, sparkflows=sparkflows, balancers=balancers,
+        red=red,
     )
 
 

@@ -68,6 +68,15 @@ VARIABLES = dict(
 DEPRECATED_SUFFIXES = dict(api_url='api_url', api_token='api_token', validate_certs='validate_certs', ca_path='ca_path')
 
 
+def candidates(option, deprecated_prefixes=()):
+    """The variables that may set a module option, in the order they win: the deprecated per-role
+    names of the prefixes, then the inventory's one. (The client's HTTP 401 hint names those of
+    api_token for the collection's roles and playbooks; a unit test keeps the two the same.)"""
+    deprecated = [prefix + DEPRECATED_SUFFIXES[option] for prefix in deprecated_prefixes] \
+        if option in DEPRECATED_SUFFIXES else []
+    return deprecated + [VARIABLES[option]]
+
+
 def connection(values, deprecated_prefixes=(), warn=None):
     """The module options from values (variable name: value, already templated)."""
     def given(name):
@@ -76,14 +85,9 @@ def connection(values, deprecated_prefixes=(), warn=None):
 
     options = {}
     for option, variable in VARIABLES.items():
-        chosen = variable
-        for prefix in deprecated_prefixes:
-            old = prefix + DEPRECATED_SUFFIXES[option] if option in DEPRECATED_SUFFIXES else None
-            if old and given(old):
-                if warn:
-                    warn('%s is deprecated: set %s, the one Sparkflows connection of the inventory' % (old, variable))
-                chosen = old
-                break
+        chosen = next((name for name in candidates(option, deprecated_prefixes) if given(name)), variable)
+        if chosen != variable and warn:
+            warn('%s is deprecated: set %s, the one Sparkflows connection of the inventory' % (chosen, variable))
         if given(chosen):
             options[option] = values[chosen]
             if option == 'validate_certs':
@@ -110,8 +114,7 @@ class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         variables = variables or {}
-        names = set(VARIABLES.values()) | set(
-            prefix + suffix for prefix in terms for suffix in DEPRECATED_SUFFIXES.values())
+        names = set(name for option in VARIABLES for name in candidates(option, terms))
         values = dict((name, self._templar.template(variables[name])) for name in names if name in variables)
         return [connection(values, terms, warn=lambda message: display.deprecated(
             message, version='0.3.0', collection_name='sparkflows.mlops'))]

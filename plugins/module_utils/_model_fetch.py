@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -36,6 +37,7 @@ ARGUMENT_SPEC = dict(
     verify=dict(type='str', default='quick', choices=['quick', 'sha256']),
     force=dict(type='bool', default=False),
     download_retries=dict(type='int', default=3),
+    state=dict(type='str', default='present', choices=['present', 'absent']),
 )
 
 
@@ -137,8 +139,10 @@ def run_module():
     module = AnsibleModule(**module_kwargs(
         ARGUMENT_SPEC, add_file_common_args=True,
         mutually_exclusive=[('model_id', 'model_uuid', 'model_name')],
-        required_one_of=[('model_id', 'model_uuid', 'model_name')]))
+        required_if=[('state', 'present', ('model_id', 'model_uuid', 'model_name'), True)]))
     params = module.params
+    if params['state'] == 'absent':
+        remove(module, params)
     if params['download_retries'] < 0:
         module.fail_json(msg='download_retries must be 0 or more')
     if params['stage'] and not params['model_name']:
@@ -197,6 +201,24 @@ def run_module():
                   sha256=(metadata or {}).get('sha256'))
     if module._diff:
         result['diff'] = dict(before=before, after=after)
+    module.exit_json(**result)
+
+
+def remove(module, params):
+    """dest, its record and unpack_to gone; nothing asked of the server."""
+    dest = params['dest']
+    found = [path for path in (dest, metadata_path(dest)) if os.path.lexists(path)]
+    if params['unpack_to'] and os.path.isdir(params['unpack_to']):
+        found.append(params['unpack_to'])
+    if not module.check_mode:
+        for path in found:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+    result = dict(changed=bool(found), path=dest, removed=found)
+    if module._diff:
+        result['diff'] = dict(before=model_summary(read_recorded(dest)) if found else {}, after={})
     module.exit_json(**result)
 
 

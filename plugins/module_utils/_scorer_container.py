@@ -34,10 +34,11 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_options i
     desired_state,
     differences,
     for_diff,
-    image_tag,
+    image_reference,
     in_place,
     limits,
     observed_state,
+    repo_digest,
     validate,
 )
 
@@ -53,11 +54,13 @@ class Scorer(object):
         self.health = health
         self.gate = gate_of(params)
         self.actions = []
+        self.image = None
 
     def ensure_image(self, reference):
         """(image id or None in check mode when it would be pulled, whether it changed)."""
         pull = self.params['pull']
         image = self.engine.local_image(reference)
+        self.image = image
         local = image and image['Id']
         if pull == 'never':
             if not local:
@@ -73,6 +76,7 @@ class Scorer(object):
         pulled = self.engine.pull(reference)
         if pulled != local:
             self.actions.append('pulled %s' % reference)
+            self.image = self.engine.local_image(reference)
         return pulled, pulled != local
 
     def create(self, name, desired, host_ip, host_port):
@@ -160,8 +164,7 @@ class Scorer(object):
                 result['diff'] = dict(before=dict(name=name, exists=bool(current)), after=dict(name=name, exists=False))
             return result
 
-        tag = image_tag(params)
-        reference = '%s:%s' % (params['image'], tag)
+        reference, tag = image_reference(params)
         image_id, image_changed = self.ensure_image(reference)
         desired = desired_state(params, image_id, tag)
         observed = observed_state(current, desired) if current else None
@@ -205,6 +208,7 @@ class Scorer(object):
             health=health,
             container=dict(
                 name=name, id=container_id, image=desired['image'], image_id=image_id,
+                image_digest=repo_digest(self.image, params['image']),
                 model_id=params['model_id'], model_sha256=desired['labels'].get(label_keys.MODEL_SHA256),
                 release=params['sparkflows_release'], host_port=params['host_port'],
                 running=running_after,

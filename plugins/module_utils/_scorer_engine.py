@@ -132,7 +132,8 @@ class Engine(object):
 
     def pull(self, reference):
         """Pull reference; the id of the host's image of it afterwards."""
-        repository, tag = reference.rsplit(':', 1)
+        # repository:tag, or repository@sha256:... (a rollback's exact image)
+        repository, _sep, tag = reference.partition('@') if '@' in reference else reference.rpartition(':')
         try:
             self.client.pull(repository, tag=tag, auth_config=self.auth)
         except APIError as e:

@@ -1,9 +1,9 @@
 # Copyright (c) sparkflows.mlops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The scorer image rules: the tag of a Sparkflows release, and the registry an image
-repository lives in. scorer_container applies them; the scorer role reaches them through the
-scorer_image_tag and registry_host filters."""
+"""The scorer image rules: the tag of a Sparkflows release, the refusal of another release's
+tag, and the registry an image repository lives in. scorer_container applies them; the scorer
+role reaches them through the scorer_image_tag and registry_host filters."""
 
 from __future__ import annotations
 
@@ -18,6 +18,22 @@ def expected_tag(release, tag_format='{release}'):
         return tag_format.format(release=release)
     except (KeyError, IndexError, ValueError) as e:
         raise ImageRuleError('image_tag_format %r must use only {release}: %s' % (tag_format, e))
+
+
+def checked_tag(release, tag_format='{release}', given_tag=None, allow_mismatch=False,
+                tag_name='image tag', allow_name='allow_release_mismatch', nothing_changed=False):
+    """The image tag to run: given_tag, else the tag of release (None without either).
+
+    A given tag that is not the release's is refused unless allow_mismatch; the message names
+    the caller's own names of the tag and of the permission, and says nothing was changed when
+    the caller refuses before any change."""
+    expected = expected_tag(release, tag_format) if release else None
+    tag = given_tag or expected
+    if expected and tag != expected and not allow_mismatch:
+        raise ImageRuleError('%s %s does not match Sparkflows release %s (expected tag %s); %s %s to run it anyway'
+                             % (tag_name, tag, release, expected,
+                                'nothing was changed. Set' if nothing_changed else 'set', allow_name))
+    return tag
 
 
 def registry_of(repository):

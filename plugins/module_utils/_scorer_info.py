@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """Logic of the scorer_info module: read the scorer containers on a host (what they run, from
-their labels) and ask each running one its health route and, given a sample, a score. Reads
-only: nothing is started, stopped or changed."""
+their labels), ask each running one its health route and, given a sample, a score, and read
+the host's deployment history (the previous version of each, the last changes). Reads only:
+nothing is started, stopped or changed."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine im
     connect,
     published_url,
 )
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_history import previous_good, read as read_history
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_http import timed_call
 
 ARGUMENT_SPEC = dict(
@@ -31,24 +33,30 @@ ARGUMENT_SPEC = dict(
     scoring_path=dict(type='str', default='/predict'),
     sample=dict(type='raw'),
     timeout=dict(type='float', default=10.0),
+    probe=dict(type='bool', default=True),
+    model_mount=dict(type='str', default='/opt/sparkflows/model'),
+    history_path=dict(type='path'),
+    prefix=dict(type='str'),
+    history_size=dict(type='int', default=20),
     **ENGINE_ARGSPEC
 )
 
 
-def describe(container, name, container_port):
+def describe(container, name, container_port, model_mount='/opt/sparkflows/model'):
     """A scorer as the module returns it, from an inspect answer (None: no such container)."""
     if container is None:
         return dict(name=name, exists=False, running=False)
     config, state = container['Config'], container['State']
     labels = config.get('Labels') or {}
     url = published_url(container, container_port) if state.get('Running') else None
+    mount = next((m for m in container.get('Mounts') or [] if m.get('Destination') == model_mount), {})
     return dict(
         name=container['Name'].lstrip('/'), exists=True, id=container['Id'],
         running=bool(state.get('Running')), status=state.get('Status'),
         health_status=(state.get('Health') or {}).get('Status'),
         image=config.get('Image'), image_id=container.get('Image'),
         release=labels.get(label_keys.RELEASE), model_id=labels.get(label_keys.MODEL_ID),
-        model_sha256=labels.get(label_keys.MODEL_SHA256),
+        model_sha256=labels.get(label_keys.MODEL_SHA256), model_path=mount.get('Source'),
         labels=dict((k, v) for k, v in labels.items() if k.startswith(label_keys.PREFIX)),
         url=url,
     )
@@ -61,15 +69,16 @@ def managed_names(client):
 
 
 def read(client, params):
-    names = [params['name']] if params['name'] else managed_names(client)
+    names = [params['name']] if params['name'] else [
+        name for name in managed_names(client) if not params['prefix'] or name.startswith(params['prefix'])]
     scorers = []
     for name in names:
         try:
             container = client.inspect_container(name)
         except NotFound:
             container = None
-        scorer = describe(container, name, params['container_port'])
-        if scorer['url']:
+        scorer = describe(container, name, params['container_port'], params['model_mount'])
+        if scorer['url'] and params['probe']:
             scorer['health'] = timed_call(scorer['url'] + params['health_path'], timeout=params['timeout'])
             if params['sample']:
                 scorer['score'] = timed_call(scorer['url'] + params['scoring_path'], params['sample'],
@@ -79,6 +88,19 @@ def read(client, params):
         scorer['healthy'] = bool(scorer['url']) and all(
             check['status'] is not None and 200 <= check['status'] < 300 for check in checks)
         scorers.append(scorer)
+    return scorers
+
+
+def with_history(scorers, records, prefix):
+    """Each scorer's previous version that served (None without one): the scorer of a container
+    is its name without the prefix, its current version (model sha256, image digest) from what
+    the history recorded of the image id it runs."""
+    digests = dict((r.get('image_id'), r.get('image_digest')) for r in records if r.get('image_id') and r.get('image_digest'))
+    for scorer in scorers:
+        name = scorer['name'][len(prefix):] if prefix and scorer['name'].startswith(prefix) else scorer['name']
+        current = (scorer.get('model_sha256') or '', digests.get(scorer.get('image_id')) or scorer.get('image_id') or '')
+        scorer['scorer'] = name
+        scorer['previous'] = previous_good(records, name, current) if scorer['exists'] else None
     return scorers
 
 
@@ -97,10 +119,17 @@ def run_module():
             module.fail_json(msg='sample is not valid JSON: %s' % e)
     if params['timeout'] <= 0:
         module.fail_json(msg='timeout must be more than 0 seconds, got %s' % params['timeout'])
+    if params['history_size'] < 0:
+        module.fail_json(msg='history_size must be 0 or more, got %s' % params['history_size'])
     try:
         scorers = read(connect(params), params)
     except EngineError as e:
         module.fail_json(msg=str(e))
     except DockerException as e:
         module.fail_json(msg='Docker Engine error: %s' % e)
-    module.exit_json(changed=False, scorers=scorers)
+    result = dict(changed=False, scorers=scorers)
+    if params['history_path']:
+        records = read_history(params['history_path'])
+        with_history(scorers, records, params['prefix'])
+        result['deployments'] = records[-params['history_size']:] if params['history_size'] else []
+    module.exit_json(**result)

@@ -18,7 +18,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine im
     DockerException,
     parse_bytes,
 )
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import ImageRuleError, expected_tag
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import ImageRuleError, checked_tag
 
 
 ARGUMENT_SPEC = dict(
@@ -26,6 +26,7 @@ ARGUMENT_SPEC = dict(
     state=dict(type='str', default='started', choices=['started', 'stopped', 'present', 'absent']),
     image=dict(type='str'),
     image_tag=dict(type='str'),
+    image_digest=dict(type='str'),
     sparkflows_release=dict(type='str'),
     image_tag_format=dict(type='str', default='{release}'),
     allow_release_mismatch=dict(type='bool', default=False),
@@ -66,22 +67,35 @@ class ScorerError(Exception):
     """One clear message; what was left in place is part of it."""
 
 
+def image_reference(params):
+    """(reference, tag) of the image to run: image@image_digest when a digest is given (a rollback
+    returns to the exact image it ran; no tag is used), else image:tag."""
+    if params.get('image_digest'):
+        return '%s@%s' % (params['image'], params['image_digest']), None
+    tag = image_tag(params)
+    return '%s:%s' % (params['image'], tag), tag
+
+
+def repo_digest(image, repository):
+    """The registry digest (sha256:...) of a local image (inspect answer) in repository, None
+    when it has none (an image built here, never pulled)."""
+    for entry in (image or {}).get('RepoDigests') or []:
+        name, _sep, digest = entry.partition('@')
+        if name == repository and digest:
+            return digest
+    return None
+
+
 def image_tag(params):
     """The image tag to run: image_tag, else the Sparkflows release through image_tag_format.
     A tag that does not match the release in use is refused unless explicitly allowed."""
-    release = params['sparkflows_release']
-    expected = None
-    if release:
-        try:
-            expected = expected_tag(release, params['image_tag_format'])
-        except ImageRuleError as e:
-            raise ScorerError(str(e))
-    tag = params['image_tag'] or expected
+    try:
+        tag = checked_tag(params['sparkflows_release'], params['image_tag_format'], params['image_tag'],
+                          params['allow_release_mismatch'])
+    except ImageRuleError as e:
+        raise ScorerError(str(e))
     if not tag:
         raise ScorerError('set image_tag or sparkflows_release (the tag defaults to the release in use)')
-    if expected and tag != expected and not params['allow_release_mismatch']:
-        raise ScorerError('image tag %s does not match Sparkflows release %s (expected tag %s); '
-                          'set allow_release_mismatch to run it anyway' % (tag, release, expected))
     return tag
 
 
@@ -93,6 +107,10 @@ def validate(params):
     if ':' in image.rsplit('/', 1)[-1] or '@' in image:
         raise ScorerError('image is the repository without a tag (got %s); the tag comes from image_tag '
                           'or sparkflows_release' % image)
+    digest = params.get('image_digest')
+    if digest and not (digest.startswith('sha256:') and len(digest) == 71
+                       and all(c in '0123456789abcdef' for c in digest[7:])):
+        raise ScorerError('image_digest must be sha256: and 64 lower-case hex digits, got %s' % digest)
     for option in ('container_port', 'host_port'):
         value = params[option]
         if value is not None and not 1 <= value <= 65535:
@@ -135,7 +153,7 @@ def desired_state(params, image_id, tag):
     env = dict((str(k), str(v)) for k, v in params['env'].items())
     labels[label_keys.ENV_NAMES] = ','.join(sorted(env))
     state = dict(
-        image='%s:%s' % (params['image'], tag),
+        image='%s@%s' % (params['image'], params['image_digest']) if params.get('image_digest') else '%s:%s' % (params['image'], tag),
         image_id=image_id,
         model=dict(source=os.path.realpath(params['model_path']), target=params['model_mount'], read_only=True),
         env=env,

@@ -71,9 +71,9 @@ EXAMPLES = r'''
   sparkflows.mlops.os_packages:
     name: [python3-docker]
 
-- name: Install the JDK with an index refreshed within the last ten minutes
+- name: Install the Debian release's Java runtime with an index refreshed within the last ten minutes
   sparkflows.mlops.os_packages:
-    name: [openjdk-17-jre-headless]
+    name: [default-jre-headless]
     cache_valid_time: 600
 '''
 

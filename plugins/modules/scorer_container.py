@@ -71,7 +71,13 @@ options:
   image_tag:
     description:
       - Tag of the image. Defaults to O(sparkflows_release) formatted with O(image_tag_format).
-      - One of O(image_tag) or O(sparkflows_release) is required unless O(state=absent).
+      - One of O(image_tag) or O(sparkflows_release) is required unless O(state=absent) or O(image_digest) is set.
+    type: str
+  image_digest:
+    description:
+      - Run exactly this image of O(image), by its registry digest (C(sha256:) and 64 hex digits) -
+        what role M(sparkflows.mlops.scorer)'s rollback returns to; O(image_tag) and the release
+        check are then not used.
     type: str
   sparkflows_release:
     description:
@@ -257,6 +263,9 @@ container:
     id: {description: Container id (None in check mode for a container not yet created)., type: str}
     image: {description: Image reference run., type: str, sample: registry.example.net/sparkflows/scorer:3.1.0}
     image_id: {description: Image id run (None in check mode when the image would be pulled)., type: str}
+    image_digest:
+      description: Registry digest of that image in O(image) (C(sha256:...)); None for an image never pulled.
+      type: str
     model_id: {description: O(model_id)., type: str, sample: '101'}
     model_sha256: {description: O(model_sha256)., type: str}
     release: {description: O(sparkflows_release)., type: str, sample: 3.1.0}

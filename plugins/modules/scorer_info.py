@@ -13,6 +13,9 @@ description:
     its C(io.sparkflows.managed-by) label), or the one named O(name); what each runs (model id and
     sha256, image, Sparkflows release, from its labels), whether it runs, and, for a running one,
     its health route and optionally the score of a sample, timed.
+  - With O(history_path), also the host's deployment history that
+    M(sparkflows.mlops.scorer_deployment) writes - each scorer's previous version that served, and
+    the last changes.
   - Reads only; a scorer that is missing or unhealthy is reported, not failed on.
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
@@ -32,7 +35,13 @@ options:
   name:
     description:
       - The container to read; one that does not exist is returned with RV(scorers[].exists=false).
-      - Unset, every container scorer_container made on the engine, by name.
+      - Unset, every container scorer_container made on the engine (whose name starts with
+        O(prefix), when set), by name.
+    type: str
+  prefix:
+    description:
+      - The container name prefix of the scorers (role M(sparkflows.mlops.scorer)'s
+        C(scorer_container_prefix)); a scorer's name in the history is its container's name without it.
     type: str
   container_port:
     description:
@@ -58,6 +67,25 @@ options:
       - Seconds each HTTP request may take.
     type: float
     default: 10
+  probe:
+    description:
+      - Ask each running scorer its health route (and score O(sample)); V(false) reads the engine only.
+    type: bool
+    default: true
+  model_mount:
+    description:
+      - The model's path in the container; RV(scorers[].model_path) is the host file mounted there.
+    type: str
+    default: /opt/sparkflows/model
+  history_path:
+    description:
+      - The deployment history directory (M(sparkflows.mlops.scorer_deployment)'s O(sparkflows.mlops.scorer_deployment#module:path)); unset, none is read.
+    type: path
+  history_size:
+    description:
+      - How many of the last records RV(deployments) holds.
+    type: int
+    default: 20
 author:
   - sparkflows.mlops maintainers (@sparkflows)
 seealso:
@@ -106,6 +134,7 @@ scorers:
     release: {description: Sparkflows release label., type: str, returned: when it exists, sample: 3.1.0}
     model_id: {description: Sparkflows model id label., type: str, returned: when it exists, sample: '101'}
     model_sha256: {description: SHA-256 label of its model file., type: str, returned: when it exists}
+    model_path: {description: The host file mounted at O(model_mount)., type: str, returned: when it exists}
     labels: {description: Its C(io.sparkflows.*) labels., type: dict, returned: when it exists}
     url: {description: Base URL of its published port on this host; None when not running., type: str, returned: when it exists}
     health:
@@ -124,6 +153,21 @@ scorers:
     healthy:
       description: Running, the health route answered 2xx, and so did the sample when one was given.
       type: bool
+    scorer:
+      description: Its name in the history, the container name without O(prefix).
+      type: str
+      returned: with O(history_path)
+    previous:
+      description:
+        - The last record of a version of it that served and is not the one it runs (with
+          C(kept_model), the model file kept); None without one.
+      type: dict
+      returned: with O(history_path)
+deployments:
+  description: The last O(history_size) records of the host's deployment history, oldest first.
+  returned: with O(history_path)
+  type: list
+  elements: dict
 '''
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_info import run_module

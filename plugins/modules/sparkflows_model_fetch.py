@@ -42,7 +42,7 @@ options:
   model_id:
     description:
       - Id of the model in the Sparkflows model repository.
-      - Exactly one of O(model_id), O(model_uuid) and O(model_name) is needed.
+      - Exactly one of O(model_id), O(model_uuid) and O(model_name) is needed (none with O(state=absent)).
     type: str
   model_uuid:
     description:
@@ -67,6 +67,13 @@ options:
       - File path to write the model to. Its directory must exist.
     type: path
     required: true
+  state:
+    description:
+      - V(present) fetches the model; V(absent) removes O(dest), the record beside it and
+        O(unpack_to) without asking the server (no selector needed).
+    type: str
+    choices: [present, absent]
+    default: present
   unpack_to:
     description:
       - Directory to extract the model zip into (replaced as a whole when the model changes).
@@ -148,17 +155,22 @@ sha256:
   description: sha256 of the model file; V(null) in check mode when it would be fetched.
   returned: success
   type: str
+removed:
+  description: What O(state=absent) removed (or would, in check mode).
+  returned: when O(state=absent)
+  type: list
+  elements: str
 bytes_transferred:
   description: Body bytes received in this run (0 when the model was current).
-  returned: always
+  returned: when O(state=present)
   type: int
 seconds:
   description: Seconds the download took.
-  returned: always
+  returned: when O(state=present)
   type: float
 unpacked_to:
   description: The directory the model was extracted into, if O(unpack_to) is set.
-  returned: always
+  returned: when O(state=present)
   type: str
 '''
 

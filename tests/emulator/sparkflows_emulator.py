@@ -6,6 +6,7 @@ token-header and session-cookie authentication. The collection never imports it.
 
 Test controls live under /_emulator/ (no authentication):
   GET  /_emulator/requests   the requests seen so far: [{method, path, status, headers (names)}]
+  GET  /_emulator/sessions   the session ids (JSESSIONID) every login so far was issued, oldest first
   POST /_emulator/faults     inject faults: {"html": bool (every API answer is a login page),
                              "fail_next": [status, ...], "html_download": bool,
                              "drop_after": bytes (next download body is cut there),
@@ -209,6 +210,9 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_emulator/requests":
             with self.state.lock:
                 return self._send(200, list(self.state.requests))
+        if path == "/_emulator/sessions" and self.command == "GET":
+            with self.state.lock:
+                return self._send(200, list(self.state.sessions))
         if path == "/_emulator/faults" and self.command == "POST":
             faults = json.loads(self._body() or b"{}")
             with self.state.lock:
@@ -236,7 +240,8 @@ class Handler(BaseHTTPRequestHandler):
         password = (form.get("password") or [""])[0]
         if username in USERS and USERS[username][0] == password:
             session = secrets.token_hex(16)
-            self.state.sessions[session] = username
+            with self.state.lock:
+                self.state.sessions[session] = username
             return self._send(200, {"status": "ok"}, headers={"Set-Cookie": "JSESSIONID=%s; Path=/; HttpOnly" % session})
         return self._send(401, {"error": "unauthorized", "error_description": "Bad credentials"})
 

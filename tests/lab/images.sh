@@ -28,7 +28,11 @@ build_base() {
     # packages, mirror) changed or when it is older than SFMLOPS_BASE_MAX_AGE_DAYS (7): the
     # archive moves on (security updates), and every image above it is rebuilt in turn.
     local suite=$1 inputs hash current built now max_age
-    inputs="suite=$suite variant=minbase include=python3 mirror=$mirror"
+    # The debootstrap options, and so the inputs hashed: "suite=SUITE variant=minbase
+    # include=python3 mirror=URL" (each option without its leading --), the command line below
+    # and the hash made from the same words.
+    local options=(--variant=minbase --include=python3)
+    inputs="suite=$suite ${options[*]#--} mirror=$mirror"
     hash=$(printf '%s' "$inputs" | sha256sum | cut -c1-16)
     max_age=$(( ${SFMLOPS_BASE_MAX_AGE_DAYS:-7} * 86400 ))
     now=$(date +%s)
@@ -48,8 +52,8 @@ build_base() {
     if [ ! -s "$tarball" ]; then
         local rootfs
         rootfs=$(mktemp -d "$cache/rootfs-$suite.XXXXXX")
-        log "debootstrap $suite (minbase + python3)..."
-        if ! debootstrap --variant=minbase --include=python3 "$suite" "$rootfs" "$mirror" \
+        log "debootstrap $suite (${options[*]})..."
+        if ! debootstrap "${options[@]}" "$suite" "$rootfs" "$mirror" \
             >"$cache/debootstrap-$suite.log" 2>&1; then
             rm -rf "$rootfs"
             echo "ERROR: debootstrap $suite failed (see $cache/debootstrap-$suite.log)" >&2
@@ -61,6 +65,25 @@ build_base() {
     log "importing sfmlops/debian:$suite"
     docker import --change "LABEL sfmlops.base.inputs=$hash" \
         --change "LABEL sfmlops.base.built=$(stat -c %Y "$tarball")" "$tarball" "sfmlops/debian:$suite" >/dev/null
+}
+
+forget_suite() {
+    # A suite the archive does not serve now: lab images of it from an earlier run would be
+    # tested unrefreshed. Removed (untagged where a container still runs one), the tests of the
+    # suite skip with their reason instead.
+    local suite=$1 image stale=()
+    for image in "sfmlops/lab-scorer:$suite" "sfmlops/lab-host:$suite"; do
+        if docker image inspect "$image" >/dev/null 2>&1; then
+            stale+=("$image")
+        fi
+    done
+    if [ ${#stale[@]} -gt 0 ]; then
+        log "removing ${stale[*]}: not refreshed, so its tests skip"
+        if ! docker rmi -f "${stale[@]}" >/dev/null; then
+            echo "ERROR: cannot remove the stale ${stale[*]}: tests would use them unrefreshed" >&2
+            exit 1
+        fi
+    fi
 }
 
 extra_cas() {
@@ -104,6 +127,7 @@ if [ ${#suites[@]} -eq 0 ]; then
         suites+=(trixie)
     else
         log "trixie not served by $mirror: skipping it"
+        forget_suite trixie
     fi
 fi
 

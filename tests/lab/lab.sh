@@ -20,7 +20,10 @@ set -euo pipefail
 #   SFMLOPS_LAB_SPARKFLOWS_PORT (loopback port of the Sparkflows emulator),
 #   SFMLOPS_LAB_SCORER_PORT (loopback port of scorer1's scoring port 8081; scorer2 gets the next),
 #   SFMLOPS_LAB_REGISTRY_PORT (loopback port of the lab's registry, 15050),
+#   SFMLOPS_LAB_LB_PORT (loopback port of lb1's HTTPS frontend 8443, 18443),
 #   SFMLOPS_LAB_SCORERS (how many scorer hosts, 2; the fleet benchmark asks for more).
+# The lab's own CA (STATE/ca/ca.crt, ca.key) signs the registry's certificate and is the CA the
+# scorer_lb role issues lb1's certificate from; STATE/scorer-api-key is the endpoint's API key.
 root=$(cd "$(dirname "$0")/../.." && pwd)
 lab=${SFMLOPS_LAB_NAME:-sfmlops-lab}
 state=${SFMLOPS_LAB_STATE:-$root/.lab}
@@ -32,11 +35,13 @@ ssh_base=${SFMLOPS_LAB_SSH_PORT:-22220}
 mlflow_port=${SFMLOPS_LAB_MLFLOW_PORT:-15000}
 sparkflows_port=${SFMLOPS_LAB_SPARKFLOWS_PORT:-18080}
 scorer_port=${SFMLOPS_LAB_SCORER_PORT:-18181}
+lb_port=${SFMLOPS_LAB_LB_PORT:-18443}
 # name:offset — the offset picks the loopback SSH port (ssh_base + offset). sparkflows1 is the
-# Sparkflows host (its service user `sparkflows`, no Sparkflows in it: the API is the emulator).
-hosts=(mlflow1:0 sparkflows1:99)
-if (( ${SFMLOPS_LAB_SCORERS:-2} > 98 )); then
-    echo "lab.sh: at most 98 scorer hosts (SSH port offset 99 is sparkflows1's)" >&2
+# Sparkflows host (its service user `sparkflows`, no Sparkflows in it: the API is the emulator);
+# lb1 the scorers' balancer.
+hosts=(mlflow1:0 sparkflows1:99 lb1:98)
+if (( ${SFMLOPS_LAB_SCORERS:-2} > 97 )); then
+    echo "lab.sh: at most 97 scorer hosts (SSH port offsets 98 and 99 are lb1's and sparkflows1's)" >&2
     exit 2
 fi
 for n in $(seq 1 "${SFMLOPS_LAB_SCORERS:-2}"); do
@@ -56,6 +61,8 @@ run_host() {
     case "$1" in
         # The MLflow host's tracking server, reachable from the machine running the lab.
         mlflow1) publish+=(-p "127.0.0.1:$mlflow_port:5000") ;;
+        # The balancer's HTTPS frontend of churn-model, the lab's one URL of it.
+        lb1) publish+=(-p "127.0.0.1:$lb_port:8443") ;;
         # Scorer hosts run their own Docker Engine (nested, still without --privileged: it
         # needs NET_ADMIN and unconfined seccomp/AppArmor); their scoring port 8081 is published.
         scorer*)
@@ -104,10 +111,22 @@ up() {
     done
     mv "$state/known_hosts.new" "$state/known_hosts"
     [ -f "$state/mlflow-admin-password" ] || (umask 077; head -c 18 /dev/urandom | base64 >"$state/mlflow-admin-password")
+    [ -f "$state/scorer-api-key" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$state/scorer-api-key")
+    make_ca
     start_sparkflows
     start_registry
     log "ready: ansible -i inventories/lab all -m ping"
     log "stop:  make lab-down"
+}
+
+make_ca() {
+    # The lab's CA: it signs the registry's certificate, and the scorer_lb role issues lb1's from it.
+    [ -s "$state/ca/ca.crt" ] && [ -s "$state/ca/ca.key" ] && return
+    mkdir -p "$state/ca" && chmod 0700 "$state/ca"
+    (umask 077
+     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+         -subj "/CN=sparkflows.mlops lab CA" -keyout "$state/ca/ca.key" -out "$state/ca/ca.crt" 2>/dev/null)
+    chmod 0644 "$state/ca/ca.crt"
 }
 
 start_sparkflows() {
@@ -135,7 +154,7 @@ start_sparkflows() {
 }
 
 start_registry() {
-    SFMLOPS_REGISTRY_STATE="$state/registry" SFMLOPS_REGISTRY_NAME="$lab-registry" \
+    SFMLOPS_REGISTRY_STATE="$state/registry" SFMLOPS_REGISTRY_NAME="$lab-registry" SFMLOPS_REGISTRY_CA="$state/ca" \
         SFMLOPS_REGISTRY_PORT="${SFMLOPS_LAB_REGISTRY_PORT:-15050}" "$root/tests/lab/registry.sh" up
     SFMLOPS_REGISTRY_STATE="$state/registry" SFMLOPS_REGISTRY_NAME="$lab-registry" \
         "$root/tests/lab/registry.sh" connect "$network"

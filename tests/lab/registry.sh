@@ -9,7 +9,9 @@
 # lab hosts reach it as registry:5000 and trust STATE/ca.crt (the scorer role installs it).
 # Overridable: SFMLOPS_REGISTRY_PORT (5050; not 5000, MLflow's), SFMLOPS_REGISTRY_STATE,
 # SFMLOPS_REGISTRY_NAME (container), SFMLOPS_REGISTRY_RELEASES ("3.1.0 3.2.0"; the emulator
-# reports 3.1.0). The pull user is `sfmlops-pull`; its password is generated into STATE/password.
+# reports 3.1.0), SFMLOPS_REGISTRY_CA (a directory with ca.crt and ca.key: the CA to sign the
+# registry's certificate with; default a CA of its own). The pull user is `sfmlops-pull`; its
+# password is generated into STATE/password.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,8 +35,12 @@ make_tls() {
     # A private CA and the registry's certificate (names: registry, localhost, 127.0.0.1).
     [ -s "$state/ca.crt" ] && [ -s "$state/registry.crt" ] && return
     (umask 077
-     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
-         -subj "/CN=sparkflows.mlops lab registry CA" -keyout "$state/ca.key" -out "$state/ca.crt" 2>/dev/null
+     if [ -n "${SFMLOPS_REGISTRY_CA:-}" ]; then
+         cp "$SFMLOPS_REGISTRY_CA/ca.crt" "$SFMLOPS_REGISTRY_CA/ca.key" "$state/"
+     else
+         openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+             -subj "/CN=sparkflows.mlops lab registry CA" -keyout "$state/ca.key" -out "$state/ca.crt" 2>/dev/null
+     fi
      openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=registry" \
          -keyout "$state/registry.key" -out "$state/registry.csr" 2>/dev/null
      printf 'subjectAltName=DNS:registry,DNS:localhost,IP:127.0.0.1\n' > "$state/san.ext"

@@ -1,7 +1,9 @@
 """Inventories for a lab of tests/lab/lab.sh brought up with its own state directory, as
 inventories/lab reaches the default one (which reads .lab/ through inventory_dir)."""
 
+import os
 import pathlib
+import subprocess
 
 import yaml
 
@@ -37,3 +39,64 @@ def sparkflows_vars():
     values = yaml.safe_load((REPO_ROOT / "inventories" / "lab" / "group_vars" / "sparkflows.yml").read_text())
     del values["sparkflows_mlflow_password"]
     return values
+
+
+# lab.sh's hosts and the offset of each one's SSH port from the first (SFMLOPS_LAB_SSH_PORT).
+LAB_HOSTS = {"mlflow1": 0, "scorer1": 1, "scorer2": 2, "lb1": 98, "sparkflows1": 99}
+LAB_SCORERS = 2  # lab.sh's default: scorer1's scoring port, scorer2 the next one
+
+
+def lb_vars(state):
+    """inventories/lab/group_vars/scorer_lbs.yml with this lab's CA and API key."""
+    return {
+        "scorer_lb_tls_ca_certificate": (state / "ca" / "ca.crt").read_text(),
+        "scorer_lb_tls_ca_private_key": (state / "ca" / "ca.key").read_text(),
+        "scorer_lb_tls_names": yaml.safe_load((REPO_ROOT / "inventories" / "lab" / "group_vars" / "scorer_lbs.yml")
+                                              .read_text())["scorer_lb_tls_names"],
+        "scorer_lb_api_keys": [(state / "scorer-api-key").read_text().strip()],
+    }
+
+
+class Lab(object):
+    """A lab of tests/lab/lab.sh of its own (its name, state directory and loopback ports free
+    when it starts), so that it never touches a user's `make lab`; down() removes it."""
+
+    def __init__(self, name, state, suite="bookworm"):
+        # Imported here: tests/utils/ports.py is the tests' own, lab.py is also read by benchmarks.
+        from utils.ports import free_port_ranges
+        self.name, self.state, self.suite = name, state, suite
+        ssh, scorer, mlflow, sparkflows, registry, lb = free_port_ranges(
+            max(LAB_HOSTS.values()) + 1, LAB_SCORERS, 1, 1, 1, 1)
+        self.ports = dict((host, ssh + offset) for host, offset in LAB_HOSTS.items())
+        self.sparkflows_port, self.lb_port = sparkflows, lb
+        self.scorer_ports = tuple(scorer + n for n in range(LAB_SCORERS))
+        self.env = dict(
+            os.environ, SFMLOPS_LAB_NAME=name, SFMLOPS_LAB_STATE=str(state), SFMLOPS_LAB_SSH_PORT=str(ssh),
+            SFMLOPS_LAB_SUITE=suite, SFMLOPS_LAB_MLFLOW_PORT=str(mlflow), SFMLOPS_LAB_SPARKFLOWS_PORT=str(sparkflows),
+            SFMLOPS_LAB_SCORER_PORT=str(scorer), SFMLOPS_LAB_REGISTRY_PORT=str(registry), SFMLOPS_LAB_LB_PORT=str(lb),
+            ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"))
+
+    def lab_sh(self, command):
+        return subprocess.run([str(REPO_ROOT / "tests" / "lab" / "lab.sh"), command], env=self.env,
+                              capture_output=True, text=True, timeout=300, check=False)
+
+    def container(self, host):
+        return "%s-%s" % (self.name, host)
+
+    def playbook(self, inventory, name, *args, cwd=None, timeout=900):
+        """ansible-playbook playbooks/NAME from cwd (as a shell runs it), on inventory."""
+        return subprocess.run(["ansible-playbook", "-i", str(inventory), str(REPO_ROOT / "playbooks" / name), *args],
+                              capture_output=True, text=True, timeout=timeout, check=False, env=self.env, cwd=cwd)
+
+
+def http_reply(port, host="127.0.0.1", timeout=10):
+    """The first bytes a GET /health on host:port is answered with; b"" when the connection is
+    refused, reset or closed unanswered (a published port whose target refuses: the engine's
+    proxy accepts, then closes)."""
+    import socket
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as connection:
+            connection.sendall(b"GET /health HTTP/1.1\r\nHost: scorer\r\nConnection: close\r\n\r\n")
+            return connection.recv(64)
+    except ConnectionError:
+        return b""

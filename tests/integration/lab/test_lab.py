@@ -5,6 +5,7 @@ import datetime
 import json
 import os
 import re
+import ssl
 import subprocess
 import urllib.error
 import urllib.request
@@ -15,14 +16,9 @@ import yaml
 
 from ansible_collections.sparkflows.mlops.plugins.lookup.role_inputs import typed_options
 from utils.docker import docker
-from utils.lab import REPO_ROOT, all_vars, scorer_vars, sparkflows_vars, ssh_vars
+from utils.lab import LAB_HOSTS, REPO_ROOT, Lab, all_vars, http_reply, lb_vars, scorer_vars, sparkflows_vars, ssh_vars
 
-HOSTS = {"mlflow1": 0, "scorer1": 1, "scorer2": 2, "sparkflows1": 99}  # name: offset of its SSH port
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role's default sample
-# Each suite's lab gets its own names and ports so it never touches a user's `make lab`.
-SSH_PORTS = {"bookworm": 23220, "trixie": 23230}
-# MLflow, Sparkflows emulator, scorer1's scoring port (scorer2: the next one), registry
-HTTP_PORTS = {"bookworm": (25000, 28080, 28181, 25050), "trixie": (25001, 28081, 28191, 25051)}
 
 
 def image_present(image):
@@ -30,41 +26,24 @@ def image_present(image):
                           check=False).returncode == 0
 
 
-# bookworm's absence fails the fixture; trixie's is reported as a skip with its reason.
+# bookworm's absence fails the fixture; trixie's is reported as a skip with its reason. Each
+# suite's lab gets its own names and free ports (utils.lab.Lab): it never touches a user's lab.
 @pytest.fixture(scope="module", params=["bookworm", "trixie"])
-def lab(request, repo_root, tmp_path_factory):
+def lab(request, tmp_path_factory):
     suite = request.param
     if suite != "bookworm" and not image_present("sfmlops/lab-scorer:%s" % suite):
         pytest.skip("sfmlops/lab-scorer:%s is not built (tests/lab/images.sh builds it when the Debian "
                     "archive serves %s)" % (suite, suite))
     state = tmp_path_factory.mktemp("lab-%s" % suite) / "state"
-    name = "sfmlops-itest-%s" % suite
-    env = dict(
-        os.environ,
-        SFMLOPS_LAB_NAME=name,
-        SFMLOPS_LAB_STATE=str(state),
-        SFMLOPS_LAB_SSH_PORT=str(SSH_PORTS[suite]),
-        SFMLOPS_LAB_SUITE=suite,
-        SFMLOPS_LAB_MLFLOW_PORT=str(HTTP_PORTS[suite][0]),
-        SFMLOPS_LAB_SPARKFLOWS_PORT=str(HTTP_PORTS[suite][1]),
-        SFMLOPS_LAB_SCORER_PORT=str(HTTP_PORTS[suite][2]),
-        SFMLOPS_LAB_REGISTRY_PORT=str(HTTP_PORTS[suite][3]),
-    )
-
-    def lab_sh(command):
-        return subprocess.run(
-            [str(repo_root / "tests/lab/lab.sh"), command],
-            env=env, capture_output=True, text=True, timeout=300, check=False,
-        )
-
-    up = lab_sh("up")
-    request.addfinalizer(lambda: lab_sh("down"))
+    made = Lab("sfmlops-itest-%s" % suite, state, suite)
+    up = made.lab_sh("up")
+    request.addfinalizer(lambda: made.lab_sh("down"))
     assert up.returncode == 0, up.stderr
-    ports = {host: SSH_PORTS[suite] + offset for host, offset in HOSTS.items()}
+    ports = made.ports
     inventory = state.parent / "hosts.json"
-    # The lab's scorer and Sparkflows hosts, as inventories/lab has them; mlflow1 in no group, so
-    # no MLflow is installed (the mlflow_host Molecule scenario covers that): sparkflows1 gets its
-    # SSH access to mlflow1 (remote mode) without the tracking server check.
+    # The lab's hosts as inventories/lab has them, but mlflow1 in no group, so no MLflow is
+    # installed (the mlflow_host Molecule scenario covers that): sparkflows1 gets its SSH access
+    # to mlflow1 (remote mode) without the tracking server check.
     scorers = {"scorer1": {"ansible_port": ports["scorer1"]}, "scorer2": {"ansible_port": ports["scorer2"]}}
     sparkflows = dict(sparkflows_vars(), sparkflows_mlflow_mlflow_host="mlflow1", sparkflows_mlflow_ssh_user_groups=[],
                       sparkflows_mlflow_ssh_check_command="hostname", sparkflows_mlflow_check_reachability=False)
@@ -72,16 +51,36 @@ def lab(request, repo_root, tmp_path_factory):
         "children": {
             "ungrouped": {"hosts": {"mlflow1": {"ansible_port": ports["mlflow1"]}}},
             "scorers": {"hosts": scorers, "vars": scorer_vars(state)},
+            "scorer_lbs": {"hosts": {"lb1": {"ansible_port": ports["lb1"]}}, "vars": lb_vars(state)},
             "sparkflows": {"hosts": {"sparkflows1": {"ansible_port": ports["sparkflows1"]}}, "vars": sparkflows},
         },
         "vars": dict(ssh_vars(state), **all_vars()),
     }}))
-    return {"name": name, "state": state, "ports": ports, "inventory": inventory, "lab_sh": lab_sh, "env": env,
-            "sparkflows_port": HTTP_PORTS[suite][1], "scorer_ports": (HTTP_PORTS[suite][2], HTTP_PORTS[suite][2] + 1)}
+    return {"name": made.name, "state": state, "ports": ports, "inventory": inventory, "lab_sh": made.lab_sh,
+            "env": made.env, "sparkflows_port": made.sparkflows_port, "scorer_ports": made.scorer_ports,
+            "lb_port": made.lb_port, "lab": made}
 
 
 def containers(lab):
-    return ["%s-%s" % (lab["name"], host) for host in HOSTS]
+    return ["%s-%s" % (lab["name"], host) for host in LAB_HOSTS]
+
+
+def endpoint_score(lab, headers=None):
+    """POST the sample to churn-model's one URL (lb1), TLS checked against the lab's CA:
+    (status, body)."""
+    context = ssl.create_default_context(cafile=str(lab["state"] / "ca" / "ca.crt"))
+    request = urllib.request.Request("https://127.0.0.1:%d/predict" % lab["lb_port"], method="POST",
+                                     data=json.dumps(SAMPLE).encode(),
+                                     headers=dict({"Content-Type": "application/json"}, **(headers or {})))
+    try:
+        with urllib.request.urlopen(request, timeout=10, context=context) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(errors="replace")
+
+
+def api_key(lab):
+    return {"X-API-Key": (lab["state"] / "scorer-api-key").read_text().strip()}
 
 
 def test_hosts_boot_systemd_without_privileged(lab):
@@ -126,7 +125,7 @@ def test_ssh_refuses_a_host_whose_key_does_not_match(lab):
 
 def test_state_files_are_private(lab):
     assert oct(lab["state"].stat().st_mode & 0o777) == "0o700"
-    for secret in ("id_ed25519", "mlflow-admin-password"):
+    for secret in ("id_ed25519", "mlflow-admin-password", "scorer-api-key", "ca/ca.key"):
         assert oct((lab["state"] / secret).stat().st_mode & 0o777) == "0o600", secret
     assert len((lab["state"] / "mlflow-admin-password").read_text().strip()) >= 20
 
@@ -164,12 +163,16 @@ def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo
         stored = dict((entry["name"], entry["value"]) for entry in json.loads(answer.read()))
     assert stored["mlops.mlflow.deploy.mode"] == "remote"
     assert stored["mlops.mlflow.ssh.key.path"] == "/home/sparkflows/.ssh/sparkflows_mlflow"
-    # Scored from this machine through each scorer host's published port, as `make lab` prints it.
+    # Scored from this machine through churn-model's one URL, as `make lab` prints it; the scorer
+    # hosts' own published ports refuse this machine (only lb1 may connect), lb1 reaches them.
+    assert endpoint_score(lab, api_key(lab)) == (200, {"predictions": [0]})
     for port in lab["scorer_ports"]:
-        request = urllib.request.Request("http://127.0.0.1:%d/predict" % port, method="POST",
-                                         data=json.dumps(SAMPLE).encode(), headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            assert json.loads(answer.read()) == {"predictions": [0]}
+        assert http_reply(port) == b"", port
+    for host in ("scorer1", "scorer2"):
+        health = docker("exec", "%s-lb1" % lab["name"], "python3", "-c",
+                        "import urllib.request; print(urllib.request.urlopen('http://%s:8081/health', timeout=10).status)"
+                        % host)
+        assert health.stdout.strip() == "200", health.stderr
     # The scorer runs inside the scorer host's own Docker Engine, from the lab registry.
     inner = docker("exec", "%s-scorer1" % lab["name"], "docker", "inspect", "-f", "{{.Config.Image}} {{.State.Running}}",
                    "sparkflows-scorer-churn-model")
@@ -177,7 +180,7 @@ def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo
 
     second, recap = site(lab, repo_root)
     assert second.returncode == 0, second.stdout[-4000:]
-    assert recap == {"scorer1": (0, 0, 0), "scorer2": (0, 0, 0), "sparkflows1": (0, 0, 0)}, recap
+    assert recap == {"lb1": (0, 0, 0), "scorer1": (0, 0, 0), "scorer2": (0, 0, 0), "sparkflows1": (0, 0, 0)}, recap
 
 
 # The next tests read a converged lab and do not depend on the Debian release: bookworm only
@@ -191,7 +194,9 @@ def test_site_preview_with_every_role_variable_as_text_changes_nothing_and_shows
     previewed, recap = site(lab, repo_root, "--check", "--diff", "-vvv", *text_extra_vars(lab),
                             "-e", "sparkflows_validate_certs=yes")
     assert previewed.returncode == 0, previewed.stdout[-4000:]
-    assert recap == {"scorer1": (0, 0, 0), "scorer2": (0, 0, 0), "sparkflows1": (0, 0, 0)}, recap
+    assert recap == {"lb1": (0, 0, 0), "scorer1": (0, 0, 0), "scorer2": (0, 0, 0), "sparkflows1": (0, 0, 0)}, recap
+    assert api_key(lab)["X-API-Key"] not in previewed.stdout + previewed.stderr
+    assert (lab["state"] / "ca" / "ca.key").read_text().strip().splitlines()[1] not in previewed.stdout + previewed.stderr
     registry_password = (lab["state"] / "registry" / "password").read_text().strip()
     assert registry_password not in previewed.stdout + previewed.stderr
 
@@ -202,7 +207,9 @@ def test_the_prerequisites_tag_runs_the_install_on_every_scorer_host(lab, repo_r
     gathered under tags): the install runs, found installed, on each host."""
     tagged = playbook(lab, repo_root, "scorers.yml", "--tags", "scorer_prerequisites", "--check")
     assert tagged.returncode == 0, tagged.stdout[-3000:]
-    install = tagged.stdout.split("TASK [sparkflows.mlops.scorer : Install the Docker SDK for Python]")[1].split("TASK [")[0]
+    # serial 1: one play batch per host, each with its own run of the install task.
+    install = "".join(part.split("TASK [")[0] for part in
+                      tagged.stdout.split("TASK [sparkflows.mlops.scorer : Install the Docker SDK for Python")[1:])
     assert ("ok: [scorer1]" in install, "ok: [scorer2]" in install, "skipping" in install) == (True, True, False), install
 
 
@@ -210,9 +217,9 @@ def text_extra_vars(lab):
     """`-e name=value` of every bool, int and float variable of every role, as text: the value the
     lab's inventory gives it, else the role's default; variables without a value are left out."""
     inventory = json.loads(lab["inventory"].read_text())["all"]["children"]
-    given = dict(inventory["scorers"]["vars"], **inventory["sparkflows"]["vars"])
+    given = dict(inventory["scorers"]["vars"], **inventory["sparkflows"]["vars"], **inventory["scorer_lbs"]["vars"])
     options = []
-    for role in ("scorer", "mlflow_host", "sparkflows_mlflow"):
+    for role in ("scorer", "scorer_lb", "mlflow_host", "sparkflows_mlflow"):
         defaults = yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text())
         for name in typed_options(role):  # the variables role_inputs converts
             value = given.get(name, defaults.get(name))
@@ -221,15 +228,9 @@ def text_extra_vars(lab):
     return options
 
 
-def playbook(lab, repo_root, name, *args, cwd=None):
-    """ansible-playbook from cwd (as a shell would run it: PWD set), with the lab's inventory."""
-    env = dict(lab["env"], ANSIBLE_CONFIG=str(repo_root / "ansible.cfg"))
-    if cwd:
-        env["PWD"] = str(cwd)
-    return subprocess.run(
-        ["ansible-playbook", "-i", str(lab["inventory"]), str(repo_root / "playbooks" / name), *args],
-        capture_output=True, text=True, timeout=600, check=False, env=env, cwd=cwd,
-    )
+def playbook(lab, _repo_root, name, *args, cwd=None):
+    """ansible-playbook from cwd, with the lab's inventory."""
+    return lab["lab"].playbook(lab["inventory"], name, *args, cwd=cwd)
 
 
 @pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
@@ -258,9 +259,11 @@ def test_report_and_verify_see_a_stopped_scorer(lab, repo_root, tmp_path):
     assert stopped.returncode == 0, stopped.stderr
     red = playbook(lab, repo_root, "verify.yml", *only)
     assert red.returncode != 0
-    assert "Unhealthy or drifting: scorer2/churn-model" in red.stdout
+    # The scorer, and the balancer's backend server of it that its health checks took down.
+    assert "Unhealthy or drifting: scorer2/churn-model, lb1/scorer_churn-model/scorer2" in red.stdout
     html = (report_dir / "report.html").read_text()
-    assert '<tr class="red">' in html and "not running" in html and "1 red: scorer2/churn-model" in html
+    assert '<tr class="red">' in html and "not running" in html \
+        and "2 red: scorer2/churn-model, lb1/scorer_churn-model/scorer2" in html
     # As docs/awx.md says to use Limit: the report covers the host limited to, and is red.
     limited_dir = tmp_path / "limited"
     limited = playbook(lab, repo_root, "verify.yml", "--limit", "scorer2", "-e", "report_dir=%s" % limited_dir)
@@ -270,7 +273,8 @@ def test_report_and_verify_see_a_stopped_scorer(lab, repo_root, tmp_path):
     # A relative report_dir is the working directory's; check mode writes the report too.
     previewed = playbook(lab, repo_root, "report.yml", "--check", "-e", "report_dir=relative-report", cwd=tmp_path)
     assert previewed.returncode == 0, previewed.stdout[-3000:]
-    assert json.loads((tmp_path / "relative-report" / "report.json").read_text())["red"] == ["scorer2/churn-model"]
+    assert json.loads((tmp_path / "relative-report" / "report.json").read_text())["red"] \
+        == ["scorer2/churn-model", "lb1/scorer_churn-model/scorer2"]
 
     # The scorers play puts it back; the report is green again.
     assert playbook(lab, repo_root, "scorers.yml").returncode == 0

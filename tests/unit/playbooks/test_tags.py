@@ -86,4 +86,5 @@ def test_verify_and_report_tags_of_verify_yml():
     assert [name for name, tasks in verify.items() if tasks] == ["Verify - Sparkflows and its score workflow"]
     report = listed("verify.yml", "report")
     assert [name for name, tasks in report.items() if tasks] == [
-        "Report - the Docker scorers", "Report - the MLflow hosts", "Report - write JSON and HTML on the controller"]
+        "Report - the Docker scorers", "Report - the scorer balancers", "Report - the MLflow hosts",
+        "Report - write JSON and HTML on the controller"]

@@ -294,9 +294,17 @@ def test_secrets_never_appear_at_vvv(tmp_path, models, out, credentials):
     assert result.rc == 0, result.stdout[-3000:]
     assert "model_id" in result.stdout  # the result was printed, and it is there the secrets would be
     output = result.stdout + result.stderr
-    # The session token a login returns is a secret too, though no option carries it.
+    # The session token a login returns is a secret too, though no option carries it: the
+    # JSESSIONID values the emulator issued during this run.
+    sessions = models.control("sessions")
+    if "api_password" in credentials:
+        assert sessions, "no login reached the emulator, so no session id was checked"
+    else:
+        assert sessions == [], "a token run logged in: %s" % [r["path"] for r in models.requests()]
     for secret in (ADMIN_TOKEN, ADMIN_PASSWORD):
         assert secret not in output
+    for session in sessions:
+        assert session not in output, "the session id %s a login returned is in the output" % session
 
 
 @pytest.mark.parametrize("selectors", [

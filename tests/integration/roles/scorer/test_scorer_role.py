@@ -2,6 +2,7 @@
 machine's Docker Engine, each with its own container prefix and port), models from the Sparkflows
 emulator, the image from the real registry; a rolling update under continuous scoring load."""
 
+import http.client
 import json
 import os
 import subprocess
@@ -77,10 +78,19 @@ def fleet(tmp_path, emulator, scorer_registry):
            *[c + "-retired" for c in made.containers])
 
 
+def is_refusal(error):
+    """Whether a request's error is a refused connection: urllib wraps the connect's
+    ConnectionRefusedError in a URLError (its reason)."""
+    reason = error.reason if isinstance(error, urllib.error.URLError) else error
+    return isinstance(reason, ConnectionRefusedError)
+
+
 class Load(threading.Thread):
-    """Continuous scoring across the fleet, as a client-side balancer would: a refused or reset
-    connection is retried on the next scorer (as `proxy_next_upstream error` does); a request fails
-    when no scorer answers it or one answers with an error. Bounded in time; an exception inside
+    """Continuous scoring across the fleet, as a client-side balancer would: a refused connection
+    is retried on the next scorer (as `proxy_next_upstream error` does), and counted for that
+    scorer's port; a request fails when no scorer accepts it, when a scorer answers with an
+    error, or when its connection times out, is reset or breaks otherwise (a client notices
+    those: a hanging scorer is a failure, not a refusal). Bounded in time; an exception inside
     the thread is kept (`error`) for the test to fail on."""
 
     def __init__(self, ports, limit_seconds=600):
@@ -88,22 +98,36 @@ class Load(threading.Thread):
         self.ports = list(ports)
         self.limit = time.monotonic() + limit_seconds
         self.stop = threading.Event()
-        self.sent = self.failed = self.refused = 0
+        self.sent = self.failed = 0
+        self.refused_by_port = dict((port, 0) for port in self.ports)
+        self.failures = []  # why each failed request failed: "PORT: error or status"
         self.answers = set()
         self.error = None
+
+    @property
+    def refused(self):
+        """Refused connections, every port's together."""
+        return sum(self.refused_by_port.values())
 
     def one(self, start):
         for attempt in range(len(self.ports)):
             port = self.ports[(start + attempt) % len(self.ports)]
             try:
                 status, body = score(port, timeout=5)
-            except (urllib.error.URLError, ConnectionError, OSError):
-                self.refused += 1
-                continue
+            except (OSError, http.client.HTTPException, ValueError) as error:
+                # OSError: URLError, timeouts, resets; HTTPException: a broken answer;
+                # ValueError: a 200 whose body is no JSON.
+                if is_refusal(error):
+                    self.refused_by_port[port] += 1
+                    continue
+                self.failures.append("%d: %r" % (port, error))
+                return False
             if status == 200:
                 self.answers.add(tuple(body["predictions"]))
                 return True
+            self.failures.append("%d: HTTP %d %s" % (port, status, str(body)[:200]))
             return False
+        self.failures.append("every scorer refused the connection")
         return False
 
     def run(self):
@@ -161,10 +185,13 @@ def test_rolling_update_under_load_fails_no_request(fleet, emulator, scorer_regi
     assert rolled.stdout.count("PLAY [Standalone Docker scorers]") == len(HOSTS)
     print("rolling update: %d requests, %d failed, %d refused connections retried on another scorer"
           % (load.sent, load.failed, load.refused))
-    assert load.sent > 100 and load.failed == 0
+    assert load.sent > 100 and load.failed == 0, load.failures[:10]
     # Each host's blue/green switch closes its port for a moment, no longer: a connection that is
     # refused is a client that notices (the load-balanced endpoint makes these zero).
     assert load.refused <= MAX_REFUSED_PER_HOST * len(HOSTS), "%d refused connections" % load.refused
+    assert set(load.refused_by_port) == set(fleet.ports.values())
+    assert all(count <= MAX_REFUSED_PER_HOST for count in load.refused_by_port.values()), \
+        "refused connections by scorer port, at most %d each: %s" % (MAX_REFUSED_PER_HOST, load.refused_by_port)
     assert load.answers == {(0, 0), (1, 1)}
     assert all(score(port) == (200, {"predictions": [1, 1]}) for port in fleet.ports.values())
 

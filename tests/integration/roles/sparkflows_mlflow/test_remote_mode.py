@@ -184,7 +184,8 @@ def test_a_key_file_on_the_controller_limited_to_the_sparkflows_host(lab):
 
 def test_a_key_file_already_on_the_sparkflows_host(lab):
     source = ssh_keygen(lab["work"] / "on_host", key_type="ecdsa")
-    docker("cp", source, "%s:/root/mlflow_key" % lab["containers"]["sparkflows1"])
+    copied = docker("cp", source, "%s:/root/mlflow_key" % lab["containers"]["sparkflows1"])
+    assert copied.returncode == 0, copied.stderr
     result = run(lab, sparkflows_mlflow_ssh_key_source="file", sparkflows_mlflow_ssh_key_file="/root/mlflow_key",
                  sparkflows_mlflow_ssh_key_file_on_host=True)
     assert result.returncode == 0, result.stdout[-3000:]

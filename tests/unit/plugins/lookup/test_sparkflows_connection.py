@@ -1,11 +1,17 @@
 """The one Sparkflows connection: module options from the inventory's variables, text booleans,
 clear refusals naming the variable, and the per-role names of the earlier release deprecated."""
 
+import pathlib
+import re
+
 import pytest
 
 from ansible.errors import AnsibleError
 
-from ansible_collections.sparkflows.mlops.plugins.lookup.sparkflows_connection import connection
+from ansible_collections.sparkflows.mlops.plugins.lookup.sparkflows_connection import candidates, connection
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_http import HINT_401
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[4]
 
 BASE = {"sparkflows_api_url": "https://sf.example.net:8443", "sparkflows_api_token": "t0ken"}
 
@@ -54,3 +60,31 @@ def test_deprecated_names_left_empty_are_not_used_and_not_warned_about():
     assert connection(dict(BASE, scorer_sparkflows_api_url=""), ["scorer_sparkflows_"], warn=warnings.append)["api_url"] \
         == BASE["sparkflows_api_url"]
     assert warnings == []
+
+
+def test_a_deprecated_token_wins_and_is_named():
+    warnings = []
+    options = connection(dict(BASE, sparkflows_mlflow_api_token="old"), ["sparkflows_mlflow_"], warn=warnings.append)
+    assert options["api_token"] == "old"
+    assert warnings == ["sparkflows_mlflow_api_token is deprecated: set sparkflows_api_token, the one Sparkflows "
+                        "connection of the inventory"]
+
+
+# The prefixes of the deprecated names, as the collection's roles and playbooks give them to the lookup.
+LOOKUP_PREFIXES = re.compile(r"lookup\('sparkflows\.mlops\.sparkflows_connection', '([a-z_]+)'\)")
+
+
+def prefixes_in_use():
+    files = list((REPO_ROOT / "roles").glob("*/vars/main.yml")) + list((REPO_ROOT / "playbooks").glob("*.yml"))
+    return sorted(set(prefix for path in files for prefix in LOOKUP_PREFIXES.findall(path.read_text())))
+
+
+def test_the_http_401_hint_names_every_variable_that_may_set_the_credentials():
+    # The client cannot know which variable set api_token: its hint names each one the lookup
+    # reads for the roles and playbooks - the inventory's and the deprecated per-role names.
+    prefixes = prefixes_in_use()
+    assert prefixes == ["scorer_sparkflows_", "sparkflows_mlflow_"]
+    names = candidates("api_token", prefixes) + candidates("api_username") + candidates("api_password")
+    assert names == ["scorer_sparkflows_api_token", "sparkflows_mlflow_api_token", "sparkflows_api_token",
+                     "sparkflows_api_username", "sparkflows_api_password"]
+    assert [name for name in names if not re.search(r"\b%s\b" % name, HINT_401)] == []

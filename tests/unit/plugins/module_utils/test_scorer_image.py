@@ -6,7 +6,12 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sparkflows.mlops.plugins.filter.registry_host import registry_host
 from ansible_collections.sparkflows.mlops.plugins.filter.scorer_image_tag import scorer_image_tag
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import ImageRuleError, expected_tag, registry_of
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import (
+    ImageRuleError,
+    checked_tag,
+    expected_tag,
+    registry_of,
+)
 
 
 @pytest.mark.parametrize("repository, registry", [
@@ -32,3 +37,37 @@ def test_a_format_with_other_fields_is_refused():
         expected_tag("3.1.0", "{version}")
     with pytest.raises(AnsibleFilterError, match="must use only"):
         scorer_image_tag("3.1.0", "{version}")
+
+
+def test_the_tag_to_run_is_the_given_one_else_the_release_s():
+    assert checked_tag("3.1.0") == "3.1.0"
+    assert checked_tag("3.1.0", "py_{release}", "py_3.1.0") == "py_3.1.0"
+    assert checked_tag(None, "{release}", "custom") == "custom"
+    assert checked_tag(None) is None
+    assert checked_tag("3.1.0", given_tag="3.2.0", allow_mismatch=True) == "3.2.0"
+
+
+def test_a_tag_of_another_release_is_refused_in_the_caller_s_names():
+    with pytest.raises(ImageRuleError) as module_error:
+        checked_tag("3.1.0", "{release}", "3.2.0")
+    assert str(module_error.value) == ("image tag 3.2.0 does not match Sparkflows release 3.1.0 (expected tag 3.1.0); "
+                                       "set allow_release_mismatch to run it anyway")
+    with pytest.raises(ImageRuleError) as role_error:
+        checked_tag("3.1.0", "{release}", "3.2.0", tag_name="scorer_image_tag",
+                    allow_name="scorer_allow_release_mismatch", nothing_changed=True)
+    assert str(role_error.value) == (
+        "scorer_image_tag 3.2.0 does not match Sparkflows release 3.1.0 (expected tag 3.1.0); nothing was changed. "
+        "Set scorer_allow_release_mismatch to run it anyway")
+
+
+def test_the_filter_refuses_another_release_s_tag_in_the_role_s_names():
+    assert scorer_image_tag("3.1.0", image_tag="") == "3.1.0"
+    assert scorer_image_tag("3.1.0", "py_{release}", image_tag="py_3.1.0") == "py_3.1.0"
+    assert scorer_image_tag("3.1.0", image_tag="3.2.0", allow_release_mismatch=True) == "3.2.0"
+    with pytest.raises(AnsibleFilterError) as error:
+        scorer_image_tag("3.1.0", "{release}", image_tag="3.2.0", allow_release_mismatch=False)
+    # The text the scorer role's integration test looks for (roles/scorer/tasks/validate.yml).
+    assert str(error.value).startswith(
+        "scorer_image_tag 3.2.0 does not match Sparkflows release 3.1.0 (expected tag 3.1.0); nothing was changed")
+    with pytest.raises(AnsibleFilterError, match="scorer_allow_release_mismatch must be a boolean, not 'no'"):
+        scorer_image_tag("3.1.0", image_tag="3.2.0", allow_release_mismatch="no")

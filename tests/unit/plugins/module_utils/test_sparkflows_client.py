@@ -20,9 +20,12 @@ class Sleeps(list):
         self.append(seconds)
 
 
-# The 401 hint names the module options and the variables the roles and playbooks set them from.
+# The 401 hint names the module options and the variables the roles and playbooks set them from:
+# the inventory's one variable set, and the deprecated per-role tokens that win over it when set
+# (tests/unit/plugins/lookup/test_sparkflows_connection.py checks it names every one the lookup reads).
 HINT_401 = ("check api_token or api_username/api_password (in the collection's roles and playbooks: "
-            "sparkflows_api_token, or sparkflows_api_username/sparkflows_api_password)")
+            "sparkflows_api_token - or the deprecated scorer_sparkflows_api_token or sparkflows_mlflow_api_token, "
+            "which wins when set - or sparkflows_api_username/sparkflows_api_password)")
 
 
 def client_for(server, sleeps=None, **options):

@@ -1,0 +1,24 @@
+# Copyright (c) sparkflows.mlops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+    # The balancer runtime API options of the scorer_lb modules.
+    # Declared in plugins/module_utils/_haproxy_runtime.py (RUNTIME_ARGSPEC).
+    DOCUMENTATION = r'''
+options:
+  socket:
+    description:
+      - The HAProxy runtime API socket (C(stats socket ... level admin)) on the balancer the module
+        runs on; role M(sparkflows.mlops.scorer_lb) puts it at V(/run/haproxy/admin.sock), never on a
+        network address.
+    type: path
+    default: /run/haproxy/admin.sock
+  socket_timeout:
+    description:
+      - Seconds one runtime API command may take.
+    type: float
+    default: 10
+'''

@@ -1,0 +1,56 @@
+# Copyright (c) sparkflows.mlops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_models import problems
+
+DOCUMENTATION = r"""
+name: scorer_models_problems
+short_description: What is wrong with a scorer_models list
+version_added: 0.2.0
+description:
+  - Each entry needs a name of letters, digits, C(.), C(_) and C(-); one that is served (no
+    C(state=absent)) also exactly one of C(model_id), C(model_uuid) or C(model_name) (C(stage) only
+    with C(model_name)) and a C(host_port), and with balancers an C(lb_port). Names and host ports
+    are unique on a host.
+  - Role M(sparkflows.mlops.scorer) fails on the first run of its validation with every problem, before
+    anything changes.
+options:
+  _input:
+    description: C(scorer_models).
+    type: list
+    elements: dict
+    required: true
+  with_balancers:
+    description: Whether the models are served behind balancers (each then needs an C(lb_port)).
+    type: bool
+    default: false
+author:
+  - sparkflows.mlops maintainers (@sparkflows)
+"""
+
+EXAMPLES = r"""
+- name: Refuse a bad list of models
+  ansible.builtin.assert:
+    that: problems | length == 0
+    fail_msg: "{{ problems | join('; ') }}"
+  vars:
+    problems: "{{ [{'name': 'churn-model', 'model_id': 101, 'host_port': 8081}] | sparkflows.mlops.scorer_models_problems }}"
+"""
+
+RETURN = r"""
+_value:
+  description: One line per problem; empty when the list is right.
+  type: list
+  elements: str
+"""
+
+
+def scorer_models_problems(models, with_balancers=False):
+    return problems(models, bool(with_balancers))
+
+
+class FilterModule(object):
+    def filters(self):
+        return {'scorer_models_problems': scorer_models_problems}

@@ -1,0 +1,130 @@
+# Copyright (c) sparkflows.mlops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The rules of the load-balanced endpoint, in one place: a model's backend name, which scorer
+hosts serve which model where (from the inventory), the addresses a scorer host lets in, how
+the endpoint's credentials are stored on the balancer, and when a canary fails. Role scorer_lb
+and role scorer reach them through the scorer_lb_* filters."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_models import problems
+
+BACKEND_PREFIX = 'scorer_'
+# Canary thresholds and their defaults (role scorer documents them as scorer_canary_*).
+THRESHOLDS = dict(max_5xx_ratio=0.01, max_connection_errors=0, max_response_ms=1000, min_requests=0)
+
+
+class LbRuleError(ValueError):
+    """An inventory the rules cannot serve; one message naming the host, model and variable."""
+
+
+def backend_name(model):
+    """The balancer backend (and frontend) of a model."""
+    return BACKEND_PREFIX + str(model)
+
+
+def backends(scorer_hosts):
+    """The balancer's backends from the scorer hosts' inventory: scorer_hosts is a list of
+    (host, scorer_models, address the balancers reach it at). Each model listed (and not
+    state: absent) on a host becomes a server of its backend, at the host's address and the
+    model's host_port; lb_port is the frontend's port and must agree wherever the model is."""
+    found = {}
+    for host, models, address in scorer_hosts:
+        if not address:
+            raise LbRuleError('scorer host %s has no address for the balancers (set scorer_lb_address)' % host)
+        found_problems = problems(models or [], with_balancers=True)
+        if found_problems:
+            raise LbRuleError('%s: %s' % (host, '; '.join(found_problems)))
+        for model in models or []:
+            if model.get('state', 'present') == 'absent':
+                continue
+            name, lb_port = model['name'], int(model['lb_port'])
+            entry = found.setdefault(name, dict(name=backend_name(name), model=name, port=lb_port, servers=[]))
+            if entry['port'] != lb_port:
+                raise LbRuleError('model %s has lb_port %d on %s but %d elsewhere: one URL per model needs one port'
+                                  % (name, lb_port, host, entry['port']))
+            entry['servers'].append(dict(name=host, address=address, port=int(model['host_port'])))
+    ports = {}
+    for entry in found.values():
+        other = ports.setdefault(entry['port'], entry['model'])
+        if other != entry['model']:
+            raise LbRuleError('models %s and %s share lb_port %d' % (other, entry['model'], entry['port']))
+    return [found[name] for name in sorted(found)]
+
+
+def sources(balancers):
+    """{'ipv4': [...], 'ipv6': [...]}: the addresses a scorer host lets in, from balancers, a list
+    of (host, addresses) - each an IP address or network."""
+    families = dict(ipv4=[], ipv6=[])
+    for host, addresses in balancers:
+        if not addresses:
+            raise LbRuleError('balancer %s has no address the scorer hosts see it from (set scorer_lb_source_addresses '
+                              'or gather its facts)' % host)
+        for address in addresses:
+            try:
+                network = ipaddress.ip_network(str(address), strict=False)
+            except ValueError:
+                raise LbRuleError('balancer %s: %r is not an IP address or network' % (host, address))
+            listed = families['ipv4' if network.version == 4 else 'ipv6']
+            if str(network) not in listed:
+                listed.append(str(network))
+    return families
+
+
+def credential_digests(api_keys=None, users=None):
+    """What the balancer stores to recognise a request: the SHA-256 (lower-case hex) of each API
+    key, and of each user's whole `Authorization: Basic ...` value - never the secrets."""
+    keys = []
+    for key in api_keys or []:
+        if not isinstance(key, str) or len(key) < 16:
+            raise LbRuleError('every API key must be text of 16 characters or more')
+        keys.append(hashlib.sha256(key.encode()).hexdigest())
+    basics = []
+    for user in users or []:
+        if not isinstance(user, dict) or not user.get('name') or not user.get('password'):
+            raise LbRuleError('every user needs a name and a password')
+        if ':' in str(user['name']):
+            raise LbRuleError('user name %r has a colon, which basic authentication cannot carry' % user['name'])
+        token = base64.b64encode(('%s:%s' % (user['name'], user['password'])).encode()).decode()
+        basics.append(hashlib.sha256(('Basic ' + token).encode()).hexdigest())
+    return dict(api_keys=sorted(set(keys)), users=sorted(set(basics)))
+
+
+def _total(reads, key):
+    return sum(int(read.get(key) or 0) for read in reads)
+
+
+def canary_verdict(before, after, thresholds=None):
+    """Whether the canary passed: before and after are the canary's server lines (scorer_lb_info)
+    on every balancer and backend, at the start and the end of its window. Returns
+    {passed, reasons, requests, errors_5xx, connection_errors, response_ms}."""
+    unknown = sorted(set(thresholds or {}) - set(THRESHOLDS))
+    if unknown:
+        raise ValueError('unknown thresholds %s (known: %s)' % (', '.join(unknown), ', '.join(sorted(THRESHOLDS))))
+    limits = dict(THRESHOLDS)
+    limits.update(dict((k, float(v)) for k, v in (thresholds or {}).items() if v is not None))
+    requests = _total(after, 'stot') - _total(before, 'stot')
+    errors_5xx = _total(after, 'hrsp_5xx') - _total(before, 'hrsp_5xx')
+    connection_errors = (_total(after, 'econ') + _total(after, 'eresp')) - (_total(before, 'econ') + _total(before, 'eresp'))
+    response_ms = max([int(read.get('rtime') or 0) for read in after] or [0])
+    reasons = []
+    if min(requests, errors_5xx, connection_errors) < 0:
+        return dict(passed=False, reasons=['the balancers\' statistics were reset during the window (a reload): '
+                                           'it cannot be judged'], requests=requests, errors_5xx=errors_5xx,
+                    connection_errors=connection_errors, response_ms=response_ms)
+    if requests < limits['min_requests']:
+        reasons.append('%d requests in the window, fewer than the %d needed to judge it' % (requests, limits['min_requests']))
+    if requests and float(errors_5xx) / requests > limits['max_5xx_ratio']:
+        reasons.append('%d of %d requests answered 5xx (%.1f%%, more than %.1f%%)'
+                       % (errors_5xx, requests, 100.0 * errors_5xx / requests, 100.0 * limits['max_5xx_ratio']))
+    if connection_errors > limits['max_connection_errors']:
+        reasons.append('%d connection or response errors (more than %d)' % (connection_errors, limits['max_connection_errors']))
+    if response_ms > limits['max_response_ms']:
+        reasons.append('average response time %d ms (more than %d ms)' % (response_ms, limits['max_response_ms']))
+    return dict(passed=not reasons, reasons=reasons, requests=requests, errors_5xx=errors_5xx,
+                connection_errors=connection_errors, response_ms=response_ms)

@@ -1,0 +1,288 @@
+"""One secured URL per model (role scorer_lb on a lab balancer, lb1, in front of two scorer hosts):
+TLS 1.2+ only, API key or basic auth, scorers reachable from the balancer only; rollouts,
+canaries and rollbacks through the balancer under wrk load with no failed request; a failing
+canary stopped; a model removed from the inventory removed everywhere. A lab of its own
+(tests/lab/lab.sh), as `make lab` brings one up."""
+
+import base64
+import json
+import socket
+import ssl
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+
+from emulator.models import make_model_zip
+from utils.docker import docker
+from utils.examples import example_tasks
+from utils.lab import Lab, all_vars, http_reply, lb_vars, scorer_vars, ssh_vars
+from utils.wrk import Wrk, install as install_wrk
+
+SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}
+USER = {"name": "scoring-app", "password": "a-basic-auth-password-of-the-lab"}
+
+
+def scores(value):
+    return "def score(rows):\n    return [%d for _ in rows]\n" % value
+
+
+# Fails about half of its requests (a 500 from the scorer), alternately: a bad new model.
+FAILING = ("import itertools\n_calls = itertools.count()\n\n"
+           "def score(rows):\n    if next(_calls) % 2:\n        raise ValueError('half of the requests fail')\n"
+           "    return [9 for _ in rows]\n")
+
+
+class Endpoint(object):
+    """The lab, its inventory (lb1 in scorer_lbs, scorer1 and scorer2 in scorers) and churn-model's URL."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        state = lab.state
+        self.api_key = (state / "scorer-api-key").read_text().strip()
+        self.ca = str(state / "ca" / "ca.crt")
+        self.url = "https://127.0.0.1:%d/predict" % lab.lb_port
+        self.inventory = state.parent / "hosts.json"
+        scorers = dict((host, {"ansible_port": lab.ports[host]}) for host in ("scorer1", "scorer2"))
+        self.inventory.write_text(json.dumps({"all": {
+            "children": {
+                "scorers": {"hosts": scorers, "vars": scorer_vars(state)},
+                "scorer_lbs": {"hosts": {"lb1": {"ansible_port": lab.ports["lb1"]}},
+                               "vars": dict(lb_vars(state), scorer_lb_users=[USER])},
+            },
+            "vars": dict(ssh_vars(state), **all_vars()),
+        }}))
+
+    def run(self, playbook, *args):
+        return self.lab.playbook(self.inventory, playbook, *args)
+
+    def score(self, headers=None, url=None):
+        context = ssl.create_default_context(cafile=self.ca)
+        request = urllib.request.Request(url or self.url, method="POST", data=json.dumps(SAMPLE).encode(),
+                                         headers=dict({"Content-Type": "application/json"}, **(headers or {})))
+        try:
+            with urllib.request.urlopen(request, timeout=10, context=context) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers)
+
+    def predictions_on(self, host):
+        """What the scorer on host answers, asked from lb1 (the only host it lets in)."""
+        asked = docker("exec", self.lab.container("lb1"), "python3", "-c",
+                       "import json, urllib.request; r = urllib.request.Request('http://%s:8081/predict', "
+                       "data=json.dumps(%r).encode(), headers={'Content-Type': 'application/json'}); "
+                       "print(urllib.request.urlopen(r, timeout=10).read().decode())" % (host, SAMPLE))
+        assert asked.returncode == 0, asked.stderr
+        return json.loads(asked.stdout)["predictions"]
+
+    def publish(self, score_py):
+        """A new file of model 101 in the lab's Sparkflows model repository (the emulator's)."""
+        make_model_zip(self.lab.state / "sparkflows" / "models" / "101.zip", score_py=score_py)
+
+    def load(self):
+        """wrk on the URL (it does not check certificates; score() does), 4 connections."""
+        return Wrk(self.url, SAMPLE, headers={"X-API-Key": self.api_key}, connections=4).start()
+
+    def history(self, host):
+        out = docker("exec", self.lab.container(host), "cat", "/var/lib/sparkflows-scorer/deployments.jsonl")
+        return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def endpoint(tmp_path_factory):
+    install_wrk()
+    state = tmp_path_factory.mktemp("endpoint") / "state"
+    lab = Lab("sfmlops-itest-endpoint", state)
+    up = lab.lab_sh("up")
+    try:
+        assert up.returncode == 0, up.stderr
+        made = Endpoint(lab)
+        first = made.run("scorers.yml")
+        assert first.returncode == 0, first.stdout[-5000:]
+        yield made
+    finally:
+        lab.lab_sh("down")
+
+
+def recap(process):
+    """{host: changed} of the PLAY RECAP."""
+    totals = {}
+    for line in process.stdout.split("PLAY RECAP")[-1].splitlines():
+        parts = line.split()
+        if len(parts) > 2 and parts[1] == ":":
+            totals[parts[0]] = int(parts[3].split("=")[1])
+    return totals
+
+
+def test_the_url_takes_a_key_or_a_user_and_nothing_else(endpoint):
+    assert endpoint.score({"X-API-Key": endpoint.api_key}) == (200, {"predictions": [0]})
+    token = base64.b64encode(("%s:%s" % (USER["name"], USER["password"])).encode()).decode()
+    assert endpoint.score({"Authorization": "Basic " + token}) == (200, {"predictions": [0]})
+    # Without credentials, with a wrong key or a wrong password: 401 and the basic challenge.
+    for headers in ({}, {"X-API-Key": endpoint.api_key[:-1] + "x"},
+                    {"Authorization": "Basic " + base64.b64encode(b"scoring-app:wrong").decode()}):
+        status, answer = endpoint.score(headers)
+        assert status == 401, (headers, status)
+        assert answer.get("www-authenticate", answer.get("WWW-Authenticate", "")).startswith("Basic realm="), answer
+
+
+def test_plain_http_and_old_tls_are_refused(endpoint):
+    port = endpoint.lab.lb_port
+    # Plain HTTP on the URL's port gets no HTTP answer: the balancer speaks TLS only there.
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as plain:
+        plain.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}")
+        plain.settimeout(10)
+        try:
+            answer = plain.recv(1024)
+        except ConnectionError:
+            answer = b""
+    assert not answer.startswith(b"HTTP/"), answer
+    # TLS 1.0 and 1.1 are refused by the balancer (the client allows them, at security level 0);
+    # TLS 1.2 is taken from the same client.
+    for version, taken in ((ssl.TLSVersion.TLSv1, False), (ssl.TLSVersion.TLSv1_1, False), (ssl.TLSVersion.TLSv1_2, True)):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.load_verify_locations(endpoint.ca)
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+        context.minimum_version = context.maximum_version = version
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+                with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                    negotiated = tls.version()
+        except (ssl.SSLError, ConnectionError) as error:
+            negotiated = "refused: %s" % error
+        assert (negotiated == {ssl.TLSVersion.TLSv1_2: "TLSv1.2"}.get(version)) is taken, (version, negotiated)
+
+
+def test_the_scorers_take_connections_from_the_balancer_only(endpoint):
+    lab = endpoint.lab
+    # From this machine (the lab's published scoring ports) and from another lab host: reset.
+    for port in lab.scorer_ports:
+        assert http_reply(port) == b"", port
+    other = docker("exec", lab.container("mlflow1"), "python3", "-c",
+                   "import socket; socket.create_connection(('scorer1', 8081), timeout=10)")
+    assert other.returncode != 0 and "ConnectionRefusedError" in other.stderr, other.stderr
+    # From the balancer: the scorers answer.
+    assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [0]
+
+
+def test_a_second_run_changes_nothing(endpoint):
+    again = endpoint.run("scorers.yml")
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert recap(again) == {"lb1": 0, "scorer1": 0, "scorer2": 0}, recap(again)
+
+
+def rollout(endpoint, *args):
+    """A playbook run (-v: each task's actions shown) under wrk on the URL: (process, wrk's numbers)."""
+    load = endpoint.load()
+    try:
+        process = endpoint.run(*args, "-v")
+    finally:
+        numbers = load.stop()
+    print("%s %s: %d requests, %d socket errors, %d answers >= 400, p99 %.1f ms" % (
+        args[0], " ".join(args[1:]), numbers["requests"], numbers["socket_errors"], numbers["status"],
+        numbers["p99_us"] / 1000.0))
+    return process, numbers
+
+
+def test_rollout_canary_and_rollback_fail_no_request(endpoint):
+    # A new model file on the server: every host drained, replaced, back; wrk sees no failure.
+    endpoint.publish(scores(1))
+    rolled, load = rollout(endpoint, "scorers.yml")
+    assert rolled.returncode == 0, rolled.stdout[-5000:]
+    assert (load["socket_errors"], load["status"]) == (0, 0) and load["requests"] > 200, load["output"]
+    assert "scorer_churn-model/scorer1: maint" in rolled.stdout and "scorer_churn-model/scorer2: maint" in rolled.stdout
+    assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [1]
+
+    # The same with a canary: scorer1 first, at a tenth of the weight, judged, then scorer2.
+    endpoint.publish(scores(2))
+    canaried, load = rollout(endpoint, "scorers.yml", "-e", "scorer_canary=true", "-e", "scorer_canary_window=8")
+    assert canaried.returncode == 0, canaried.stdout[-5000:]
+    assert (load["socket_errors"], load["status"]) == (0, 0) and load["requests"] > 200, load["output"]
+    assert "Canary scorer1:" in canaried.stdout and "passed" in canaried.stdout.split("Canary scorer1:")[1][:300]
+    assert "scorer_churn-model/scorer1: weight 10" in canaried.stdout
+    assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [2]
+
+    # A bad model: the canary fails part of its requests; the rollout stops after it, scorer1
+    # returns to the model it ran, scorer2 never changed.
+    endpoint.publish(FAILING)
+    stopped, load = rollout(endpoint, "scorers.yml", "-e", "scorer_canary=true", "-e", "scorer_canary_window=8")
+    assert stopped.returncode != 0
+    said = " ".join(stopped.stdout.split())
+    assert "The canary scorer1 failed its 8 s window:" in said and "answered 5xx" in said, said[-3000:]
+    assert "no other host was changed" in said
+    assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [2]
+    assert [r["outcome"] for r in endpoint.history("scorer1")][-2:] == ["canary_failed", "rolled_back"]
+    assert [r["outcome"] for r in endpoint.history("scorer2")][-1] == "deployed"
+    assert endpoint.score({"X-API-Key": endpoint.api_key}) == (200, {"predictions": [2]})
+
+    # Rollback: both hosts return to the version before the current one (1), through the drain path.
+    rolled_back, load = rollout(endpoint, "rollback.yml")
+    assert rolled_back.returncode == 0, rolled_back.stdout[-5000:]
+    assert (load["socket_errors"], load["status"]) == (0, 0) and load["requests"] > 100, load["output"]
+    assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [1]
+    assert [r["outcome"] for r in endpoint.history("scorer2")][-1] == "rolled_back"
+
+
+def test_the_report_shows_versions_balancers_and_deployments(endpoint, tmp_path):
+    written = endpoint.run("report.yml", "-e", "report_dir=%s" % tmp_path)
+    assert written.returncode == 0, written.stdout[-4000:]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["red"] == [], report["red"]
+    servers = report["balancers"]["lb1"]["servers"]
+    assert sorted((s["backend"], s["server"], s["status"]) for s in servers) == [
+        ("scorer_churn-model", "scorer1", "UP"), ("scorer_churn-model", "scorer2", "UP")]
+    scorer = report["scorers"]["scorer1"][0]
+    assert scorer["previous"] and len(scorer["previous"]["model_sha256"]) == 12
+    assert report["deployments"]["scorer1"] and report["deployments"]["scorer1"][0]["actor"]
+    html = (tmp_path / "report.html").read_text()
+    assert "Balancers" in html and "Last deployments" in html and "previous version" in html
+
+
+def test_a_model_removed_from_the_inventory_is_removed_everywhere(endpoint, tmp_path):
+    lab = endpoint.lab
+    endpoint.publish(scores(1))  # a good model on the server again (the bad canary's was left there)
+    inventory = json.loads(endpoint.inventory.read_text())
+    models = inventory["all"]["children"]["scorers"]["vars"]["scorer_models"]
+    upsell = {"name": "upsell", "model_id": 101, "host_port": 8082, "lb_port": 8444}
+    added = endpoint.run("scorers.yml", "-e", json.dumps({"scorer_models": models + [upsell]}))
+    assert added.returncode == 0, added.stdout[-4000:]
+    config = docker("exec", lab.container("lb1"), "cat", "/etc/haproxy/haproxy.cfg").stdout
+    assert "backend scorer_upsell" in config and ":8444 " in config
+    assert docker("exec", lab.container("scorer1"), "docker", "inspect", "sparkflows-scorer-upsell").returncode == 0
+
+    removed = endpoint.run("scorers.yml", "-e", json.dumps({"scorer_models": models + [dict(upsell, state="absent")]}))
+    assert removed.returncode == 0, removed.stdout[-4000:]
+    config = docker("exec", lab.container("lb1"), "cat", "/etc/haproxy/haproxy.cfg").stdout
+    assert "scorer_upsell" not in config
+    for host in ("scorer1", "scorer2"):
+        assert docker("exec", lab.container(host), "docker", "inspect", "sparkflows-scorer-upsell").returncode != 0
+        listing = docker("exec", lab.container(host), "ls", "/srv/sparkflows-scorer/models", "/var/lib/sparkflows-scorer/models")
+        assert "upsell" not in listing.stdout, listing.stdout
+    assert endpoint.score({"X-API-Key": endpoint.api_key})[0] == 200
+    # Listed no more at all: nothing left to remove, nothing changes.
+    again = endpoint.run("scorers.yml")
+    assert again.returncode == 0 and recap(again) == {"lb1": 0, "scorer1": 0, "scorer2": 0}, recap(again)
+
+
+def test_the_balancer_and_history_modules_examples_run_as_written(endpoint, tmp_path):
+    """The EXAMPLES of scorer_lb_server, scorer_lb_info and scorer_deployment, on the lab (lb1,
+    scorer1): drain scorer1 out, back at a tenth of the weight, read; a record written."""
+    lab = endpoint.lab
+    tasks = (example_tasks("sparkflows.mlops.scorer_lb_server", {})
+             + example_tasks("sparkflows.mlops.scorer_lb_info", {})
+             + example_tasks("sparkflows.mlops.scorer_deployment", {}))
+    playbook = tmp_path / "examples.yml"
+    playbook.write_text(json.dumps([{"name": "EXAMPLES", "hosts": "scorer1", "gather_facts": False, "become": True,
+                                     "tasks": tasks + [{"name": "Back at the configuration's weight",
+                                                        "sparkflows.mlops.scorer_lb_server": {"server": "scorer1",
+                                                                                              "state": "ready"},
+                                                        "delegate_to": "lb1"}]}]))
+    ran = subprocess.run(["ansible-playbook", "-i", str(endpoint.inventory), str(playbook), "-v"], capture_output=True,
+                         text=True, timeout=600, check=False, env=lab.env)
+    assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-2000:]
+    assert "scorer_churn-model/scorer1: weight 10" in ran.stdout and "scorer_churn-model/scorer1: weight 100" in ran.stdout
+    assert endpoint.history("scorer1")[-1]["outcome"] == "deployed"
+    assert endpoint.history("scorer1")[-1]["model_sha256"].startswith("9f2c54a1")
+    # The example record is not a version that ran there: the next deployment records anew.
+    assert endpoint.score({"X-API-Key": endpoint.api_key})[0] == 200

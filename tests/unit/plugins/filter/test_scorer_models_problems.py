@@ -1,0 +1,27 @@
+"""scorer_models_problems: role scorer's validation of scorer_models, through the filter."""
+
+from ansible_collections.sparkflows.mlops.plugins.filter.scorer_models_problems import FilterModule, scorer_models_problems
+
+CHURN = {"name": "churn-model", "model_id": 101, "host_port": 8081}
+
+
+def test_a_good_list_has_no_problems():
+    assert scorer_models_problems([CHURN]) == []
+
+
+def test_with_balancers_each_model_needs_an_lb_port():
+    assert scorer_models_problems([CHURN], True) == [
+        "scorer_models entry churn-model: needs an lb_port between 1 and 65535 (the port of its URL on the balancers)"]
+    assert scorer_models_problems([dict(CHURN, lb_port=9081)], True) == []
+
+
+def test_with_balancers_is_read_as_a_truth_value():
+    assert scorer_models_problems([CHURN], 0) == [] and len(scorer_models_problems([CHURN], 1)) == 1
+
+
+def test_a_bad_input_is_a_problem_line_not_an_error():
+    assert scorer_models_problems("churn-model") == ["scorer_models must be a list of models, got str"]
+
+
+def test_the_filter_is_registered():
+    assert FilterModule().filters() == {"scorer_models_problems": scorer_models_problems}

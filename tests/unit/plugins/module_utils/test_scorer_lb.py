@@ -1,0 +1,227 @@
+"""The rules of the load-balanced endpoint: backends from the scorer hosts' inventory, the
+balancers' source networks, the stored credential digests and the canary's verdict."""
+
+import base64
+import hashlib
+
+import pytest
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb import (
+    THRESHOLDS,
+    LbRuleError,
+    backend_name,
+    backends,
+    canary_verdict,
+    credential_digests,
+    sources,
+)
+
+
+def model(name="churn-model", host_port=8081, lb_port=9081, **extra):
+    entry = dict(name=name, model_id=101, host_port=host_port, lb_port=lb_port)
+    entry.update(extra)
+    return entry
+
+
+# backends
+
+
+def test_backend_name_is_the_prefix_and_the_model():
+    assert backend_name("churn-model") == "scorer_churn-model"
+
+
+def test_two_hosts_serving_one_model_are_two_servers_of_its_backend():
+    found = backends([("scorer1", [model()], "10.0.0.11"), ("scorer2", [model(host_port=8091)], "10.0.0.12")])
+    assert found == [dict(name="scorer_churn-model", model="churn-model", port=9081, servers=[
+        dict(name="scorer1", address="10.0.0.11", port=8081), dict(name="scorer2", address="10.0.0.12", port=8091)])]
+
+
+def test_backends_are_sorted_by_model_and_ports_read_from_text():
+    found = backends([("scorer1", [model("upsell", host_port="8082", lb_port="9082"), model()], "10.0.0.11")])
+    assert [(b["model"], b["port"], b["servers"][0]["port"]) for b in found] == [("churn-model", 9081, 8081),
+                                                                               ("upsell", 9082, 8082)]
+
+
+def test_an_lb_port_disagreement_between_hosts_is_refused_naming_both_ports_and_the_host():
+    with pytest.raises(LbRuleError, match="model churn-model has lb_port 9099 on scorer2 but 9081 elsewhere"):
+        backends([("scorer1", [model()], "10.0.0.11"), ("scorer2", [model(lb_port=9099)], "10.0.0.12")])
+
+
+def test_two_models_on_one_lb_port_are_refused():
+    with pytest.raises(LbRuleError, match="models churn-model and upsell share lb_port 9081"):
+        backends([("scorer1", [model()], "10.0.0.11"), ("scorer2", [model("upsell", host_port=8082)], "10.0.0.12")])
+
+
+def test_a_model_of_state_absent_is_no_server():
+    found = backends([("scorer1", [model(), {"name": "old", "state": "absent"}], "10.0.0.11"),
+                      ("scorer2", [model(state="absent")], "10.0.0.12")])
+    assert [(b["model"], [s["name"] for s in b["servers"]]) for b in found] == [("churn-model", ["scorer1"])]
+
+
+def test_a_missing_lb_port_is_refused_naming_host_and_model():
+    entry = model()
+    del entry["lb_port"]
+    with pytest.raises(LbRuleError, match="^scorer2: scorer_models entry churn-model: needs an lb_port"):
+        backends([("scorer1", [model()], "10.0.0.11"), ("scorer2", [entry], "10.0.0.12")])
+
+
+@pytest.mark.parametrize("address", [None, ""])
+def test_a_host_without_an_address_is_refused(address):
+    with pytest.raises(LbRuleError, match="scorer host scorer1 has no address for the balancers .set scorer_lb_address."):
+        backends([("scorer1", [model()], address)])
+
+
+def test_a_host_without_models_adds_nothing():
+    assert backends([("scorer1", None, "10.0.0.11"), ("scorer2", [], "10.0.0.12")]) == []
+
+
+# sources
+
+
+def test_sources_split_by_family_as_networks_without_duplicates():
+    found = sources([("lb1", ["10.0.0.5", "10.1.0.0/16", "2001:db8::5"]),
+                     ("lb2", ["10.0.0.5", "10.1.2.3/16", "2001:db8::/64"])])
+    assert found == dict(ipv4=["10.0.0.5/32", "10.1.0.0/16"], ipv6=["2001:db8::5/128", "2001:db8::/64"])
+
+
+@pytest.mark.parametrize("address", ["lb1.example.net", "10.0.0.256", "10.0.0.0/33"])
+def test_a_bad_source_address_is_refused_naming_the_balancer(address):
+    with pytest.raises(LbRuleError, match="^balancer lb2: '%s' is not an IP address or network$" % address):
+        sources([("lb1", ["10.0.0.5"]), ("lb2", [address])])
+
+
+@pytest.mark.parametrize("addresses", [[], None])
+def test_a_balancer_without_addresses_is_refused(addresses):
+    with pytest.raises(LbRuleError, match="^balancer lb1 has no address the scorer hosts see it from"):
+        sources([("lb1", addresses)])
+
+
+def test_no_balancers_no_sources():
+    assert sources([]) == dict(ipv4=[], ipv6=[])
+
+
+# credential_digests
+
+
+def sha256(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_an_api_key_is_stored_as_its_sha256():
+    key = "k3y-of-sixteen-chars-or-more"
+    assert credential_digests([key]) == dict(api_keys=[sha256(key)], users=[])
+
+
+def test_a_user_is_stored_as_the_sha256_of_its_whole_basic_authorization_value():
+    header = "Basic " + base64.b64encode(b"app:s3cret p\xc3\xa4ss").decode()
+    found = credential_digests(users=[{"name": "app", "password": "s3cret p\u00e4ss"}])
+    assert found == dict(api_keys=[], users=[sha256(header)])
+
+
+def test_digests_are_sorted_and_deduplicated():
+    keys = ["b" * 16, "a" * 16, "b" * 16]
+    assert credential_digests(keys)["api_keys"] == sorted({sha256("a" * 16), sha256("b" * 16)})
+
+
+@pytest.mark.parametrize("key", ["a" * 15, "", 1234567890123456789, None])
+def test_a_short_or_non_text_key_is_refused(key):
+    with pytest.raises(LbRuleError, match="every API key must be text of 16 characters or more"):
+        credential_digests(["a" * 16, key])
+
+
+def test_a_key_of_exactly_16_characters_is_accepted():
+    assert credential_digests(["x" * 16])["api_keys"] == [sha256("x" * 16)]
+
+
+def test_a_user_name_with_a_colon_is_refused():
+    with pytest.raises(LbRuleError, match="user name 'ops:app' has a colon"):
+        credential_digests(users=[{"name": "ops:app", "password": "secret"}])
+
+
+@pytest.mark.parametrize("user", [{"name": "app"}, {"password": "secret"}, {"name": "", "password": "x"}, "app:secret"])
+def test_a_user_without_name_or_password_is_refused(user):
+    with pytest.raises(LbRuleError, match="every user needs a name and a password"):
+        credential_digests(users=[user])
+
+
+# canary_verdict
+
+
+def read(stot=0, hrsp_5xx=0, econ=0, eresp=0, rtime=0):
+    return dict(stot=stot, hrsp_5xx=hrsp_5xx, econ=econ, eresp=eresp, rtime=rtime, backend="scorer_churn-model",
+                server="scorer1")
+
+
+def test_a_clean_window_passes():
+    verdict = canary_verdict([read(stot=100, rtime=2)], [read(stot=300, hrsp_5xx=1, rtime=3)], {"max_5xx_ratio": 0.05})
+    assert verdict == dict(passed=True, reasons=[], requests=200, errors_5xx=1, connection_errors=0, response_ms=3)
+
+
+def test_default_thresholds():
+    assert THRESHOLDS == dict(max_5xx_ratio=0.01, max_connection_errors=0, max_response_ms=1000, min_requests=0)
+    assert canary_verdict([read(stot=0)], [read(stot=100, hrsp_5xx=1, rtime=1000)])["passed"] is True
+
+
+def test_a_5xx_ratio_over_the_threshold_fails_with_its_reason():
+    verdict = canary_verdict([read(stot=100, hrsp_5xx=7)], [read(stot=300, hrsp_5xx=12)])
+    assert verdict["passed"] is False
+    assert verdict["reasons"] == ["5 of 200 requests answered 5xx (2.5%, more than 1.0%)"]
+
+
+def test_connection_and_response_errors_count_together():
+    verdict = canary_verdict([read(stot=10, econ=1, eresp=1)], [read(stot=20, econ=2, eresp=2)])
+    assert (verdict["passed"], verdict["connection_errors"]) == (False, 2)
+    assert verdict["reasons"] == ["2 connection or response errors (more than 0)"]
+
+
+def test_errors_before_the_window_do_not_count():
+    assert canary_verdict([read(stot=10, econ=4, eresp=3, hrsp_5xx=9)], [read(stot=20, econ=4, eresp=3, hrsp_5xx=9)])["passed"]
+
+
+def test_a_response_time_over_the_maximum_fails():
+    verdict = canary_verdict([read(stot=10)], [read(stot=20, rtime=1001)])
+    assert verdict["reasons"] == ["average response time 1001 ms (more than 1000 ms)"]
+
+
+def test_too_few_requests_fail_when_a_minimum_is_set():
+    verdict = canary_verdict([read(stot=10)], [read(stot=19)], {"min_requests": 10})
+    assert verdict["reasons"] == ["9 requests in the window, fewer than the 10 needed to judge it"]
+    assert canary_verdict([read(stot=10)], [read(stot=20)], {"min_requests": 10})["passed"] is True
+
+
+def test_deltas_are_summed_over_every_balancer_and_the_slowest_counts():
+    before = [read(stot=100, hrsp_5xx=1, econ=0), read(stot=50, hrsp_5xx=0, econ=1)]
+    after = [read(stot=150, hrsp_5xx=2, econ=0, rtime=20), read(stot=100, hrsp_5xx=2, econ=1, rtime=40)]
+    verdict = canary_verdict(before, after, {"max_5xx_ratio": 0.05})
+    assert (verdict["requests"], verdict["errors_5xx"], verdict["connection_errors"], verdict["response_ms"]) == (100, 3, 0, 40)
+    assert verdict["passed"] is True
+    assert canary_verdict(before, after, {"max_5xx_ratio": 0.02})["passed"] is False
+
+
+def test_an_unknown_threshold_is_refused_naming_it():
+    with pytest.raises(ValueError, match="unknown thresholds max_5xx_rate .known: max_5xx_ratio"):
+        canary_verdict([], [], {"max_5xx_rate": 0.1})
+
+
+def test_thresholds_given_as_text_work():
+    before, after = [read(stot=0)], [read(stot=100, hrsp_5xx=4, econ=1, rtime=1500)]
+    assert canary_verdict(before, after, {"max_5xx_ratio": "0.05", "max_connection_errors": "1",
+                                          "max_response_ms": "2000", "min_requests": "100"})["passed"] is True
+    assert canary_verdict(before, after, {"max_5xx_ratio": "0.03"})["reasons"][0] == \
+        "4 of 100 requests answered 5xx (4.0%, more than 3.0%)"
+
+
+def test_a_threshold_of_none_keeps_its_default():
+    verdict = canary_verdict([read(stot=0)], [read(stot=100, hrsp_5xx=2)], {"max_5xx_ratio": None})
+    assert verdict["reasons"] == ["2 of 100 requests answered 5xx (2.0%, more than 1.0%)"]
+
+
+def test_missing_or_empty_counters_count_as_zero():
+    assert canary_verdict([{}], [{"stot": "", "rtime": None}])["requests"] == 0
+
+
+def test_counters_that_went_backwards_do_not_pass():
+    # Before: 1000 requests, none 5xx. The balancer reloads (its counters restart at 0); after:
+    # 10 requests since the reload, all 5xx: a negative count of requests fails the window.
+    verdict = canary_verdict([read(stot=1000)], [read(stot=10, hrsp_5xx=10)])
+    assert (verdict["passed"], verdict["requests"]) == (False, -990)
