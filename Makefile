@@ -75,8 +75,8 @@ units: venv ## unit tests
 lint: venv ## ansible-lint, production profile
 	ansible-lint --profile production
 
-molecule: venv images ## every Molecule scenario
-	molecule --base-config .config/molecule/config.yml test --all
+molecule: venv images ## every role's Molecule scenario (roles/<role>/molecule/default/), each from its role's directory
+	tests/molecule.sh
 
 integration: venv images ## integration tests against real services (two pytest-xdist workers, then the engine restart alone)
 	tests/integration.sh
@@ -87,7 +87,7 @@ constraints: ## re-freeze constraints.txt from requirements-dev.txt
 	{ echo "# Frozen transitive versions for requirements-dev.txt (pip install -r requirements-dev.txt -c constraints.txt)."; \
 	  echo "# Regenerate: make constraints"; .cache/constraints-venv/bin/pip freeze --exclude-editable; } > constraints.txt
 
-BENCHMARKS := tests/bench/bench_model_fetch.py tests/bench/bench_scorer_container.py tests/bench/bench_fleet.py
+BENCHMARKS := tests/bench/bench_model_fetch.py tests/bench/bench_scorer_container.py tests/bench/bench_fleet.py tests/bench/bench_lb.py
 
 bench: venv ## benchmarks (ratios against named baselines, measured in the same run); all run, then fail on any miss
 	@failed=; for bench in $(BENCHMARKS); do echo "=== $$bench"; python $$bench || failed="$$failed $$bench"; done; \

@@ -41,7 +41,7 @@ step units pytest tests/unit
 step lint ansible-lint
 step changelog antsibull-changelog lint
 if $engine_ok; then
-    step molecule molecule --base-config .config/molecule/config.yml test --all
+    step molecule tests/molecule.sh
     step integration tests/integration.sh
 else
     skip_no_engine molecule

@@ -22,7 +22,13 @@ if [ ! -f "$cache_file" ]; then
 fi
 
 cd "$root"
-git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents -P {} "$dest/" 2>/dev/null || \
-    { git ls-files -co --exclude-standard -z | tar --null -T - -cf - | tar -C "$dest" -xf -; }
+# The working tree as it is: a tracked file deleted (or moved) and not yet committed is left out.
+files() {
+    git ls-files -co --exclude-standard -z | while IFS= read -r -d '' file; do
+        if [ -e "$file" ] || [ -L "$file" ]; then printf '%s\0' "$file"; fi
+    done
+}
+files | xargs -0 -I{} cp --parents -P {} "$dest/" 2>/dev/null || \
+    { files | tar --null -T - -cf - | tar -C "$dest" -xf -; }
 cd "$dest"
 ansible-test sanity --python "$python_version" --color no "$@"

@@ -128,3 +128,14 @@ def canary_verdict(before, after, thresholds=None):
         reasons.append('average response time %d ms (more than %d ms)' % (response_ms, limits['max_response_ms']))
     return dict(passed=not reasons, reasons=reasons, requests=requests, errors_5xx=errors_5xx,
                 connection_errors=connection_errors, response_ms=response_ms)
+
+
+def others_out(servers, batch):
+    """The servers (scorer_lb_info's lines on every balancer) out of rotation - drained or in
+    maintenance - that belong to no host of batch (the hosts this run takes out now), as
+    'balancer backend/server state' lines. servers: [(balancer, line), ...]."""
+    found = []
+    for balancer, line in servers:
+        if line.get('admin_state', 'ready') != 'ready' and line.get('server') not in batch:
+            found.append('%s %s/%s %s' % (balancer, line.get('backend'), line.get('server'), line.get('admin_state')))
+    return sorted(set(found))

@@ -7,6 +7,7 @@ counters a canary is judged by. Reads only."""
 
 from __future__ import annotations
 
+import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy_runtime import (
@@ -39,6 +40,10 @@ def run_module():
     params = module.params
     if params['socket_timeout'] <= 0:
         module.fail_json(msg='socket_timeout must be more than 0 seconds')
+    if module.check_mode and not os.path.exists(params['socket']):
+        # A balancer whose HAProxy this run installs: nothing to read yet.
+        module.exit_json(changed=False, servers=[], backends={},
+                         msg='check mode: no runtime API at %s yet (HAProxy not installed?)' % params['socket'])
     try:
         servers, backends = read(Runtime(params['socket'], params['socket_timeout']), params['backends'], params['server'])
     except RuntimeApiError as e:

@@ -8,6 +8,7 @@ it UP."""
 
 from __future__ import annotations
 
+import os
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -135,6 +136,10 @@ def run_module():
     params = module.params
     if params['wait_timeout'] <= 0 or params['socket_timeout'] <= 0:
         module.fail_json(msg='wait_timeout and socket_timeout must be more than 0 seconds')
+    if module.check_mode and not os.path.exists(params['socket']):
+        # A balancer whose HAProxy this run installs: nothing to take out or put back yet.
+        module.exit_json(changed=False, actions=[], servers=[],
+                         msg='check mode: no runtime API at %s yet (HAProxy not installed?); nothing to preview' % params['socket'])
     rotation = ServerRotation(Runtime(params['socket'], params['socket_timeout']), params, check_mode=module.check_mode)
     try:
         result = rotation.run()

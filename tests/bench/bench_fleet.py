@@ -44,10 +44,10 @@ def main():
     total = args.samples + args.hosts
     with tempfile.TemporaryDirectory() as tmp:
         state = pathlib.Path(tmp) / "lab"
-        # SSH ports 24220 + n (sparkflows1: 24319), scoring ports 24400 + n: apart for up to 98 hosts.
+        # SSH ports 24220 + n (lb1: 24318, sparkflows1: 24319), scoring ports 24400 + n: apart for up to 97 hosts.
         env = dict(os.environ, SFMLOPS_LAB_NAME="sfmlops-fleet", SFMLOPS_LAB_STATE=str(state),
                    SFMLOPS_LAB_SSH_PORT="24220", SFMLOPS_LAB_MLFLOW_PORT="24000", SFMLOPS_LAB_SPARKFLOWS_PORT="24080",
-                   SFMLOPS_LAB_SCORER_PORT="24400", SFMLOPS_LAB_REGISTRY_PORT="24050",
+                   SFMLOPS_LAB_SCORER_PORT="24400", SFMLOPS_LAB_REGISTRY_PORT="24050", SFMLOPS_LAB_LB_PORT="24443",
                    SFMLOPS_LAB_SCORERS=str(total), ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
         lab_sh = str(REPO / "tests" / "lab" / "lab.sh")
         try:

@@ -52,8 +52,11 @@ def test_tarball_installs_offline_and_ansible_resolves_it(built):
     installed = {name: info for path in json.loads(listing).values() for name, info in path.items()}
     assert installed["sparkflows.mlops"]["version"] == built["galaxy"]["version"]
     subprocess.run(["ansible-doc", "-l", "sparkflows.mlops"], check=True, capture_output=True, timeout=120, env=env)
-    # A playbook of the installed collection, by its FQCN.
-    subprocess.run(
-        ["ansible-playbook", "--syntax-check", "-i", "localhost,", "sparkflows.mlops.site"],
-        check=True, capture_output=True, timeout=120, env=env,
-    )
+    # Every playbook of the installed collection, by its FQCN (as docs/serving-modes.md shows).
+    playbooks = sorted(p.stem for p in (built["collections"] / "ansible_collections" / "sparkflows" / "mlops"
+                                        / "playbooks").glob("*.yml"))
+    assert {"site", "scorers", "scorer_lb", "rollback", "verify", "report"} <= set(playbooks), playbooks
+    for name in playbooks:
+        checked = subprocess.run(["ansible-playbook", "--syntax-check", "-i", "localhost,", "sparkflows.mlops." + name],
+                                 capture_output=True, text=True, timeout=120, env=env, check=False)
+        assert checked.returncode == 0, (name, checked.stdout[-2000:], checked.stderr[-2000:])

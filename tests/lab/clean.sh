@@ -41,7 +41,18 @@ else
     log "no Docker Engine answers: no containers or images to remove"
 fi
 
+# Molecule's state of each role's scenario: ~/.ansible/tmp/molecule.CHECKSUM.default, CHECKSUM
+# the first 4 characters of the urlsafe base64 SHA-256 of the role's name (Molecule runs from
+# roles/<role>/: the role is its project).
+molecule_states=()
+for scenario in "$root"/roles/*/molecule/default; do
+    [ -d "$scenario" ] || continue
+    sum=$(python3 -c 'import base64, hashlib, sys; print(base64.urlsafe_b64encode(hashlib.sha256(sys.argv[1].encode()).digest()).decode()[:4])' \
+        "$(basename "$(dirname "$(dirname "$scenario")")")")
+    molecule_states+=("$HOME/.ansible/tmp/molecule.$sum.default")
+done
+
 log "removing $cache, .venv, .cache, .lab and the test caches"
 rm -rf "$cache" "$root/.venv" "$root/.cache" "$root/.lab" "$root/tests/output" "$root/.pytest_cache" \
-    "$HOME/.ansible/test" "${XDG_CACHE_HOME:-$HOME/.cache}/molecule/$(basename "$root")"
+    "$HOME/.ansible/test" "${molecule_states[@]}"
 log "done: the next make lab / make test starts as on a new machine"

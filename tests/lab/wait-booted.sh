@@ -2,7 +2,8 @@
 # wait-booted.sh CONTAINER [SECONDS]: until systemd in CONTAINER has finished booting, bounded
 # (default 90 s). systemd reports running once boot has finished, degraded when a unit failed;
 # before its bus is up, systemctl answers nothing at all. A failed unit fails, naming the units.
-# The one boot wait of the lab (tests/lab/lab.sh) and the tests (tests/utils/docker.py).
+# The one boot wait of the lab (tests/lab/lab.sh), the tests (tests/utils/docker.py) and the
+# Molecule instances (molecule/resources/create.yml).
 set -uo pipefail
 container=$1 seconds=${2:-90} status=
 for _ in $(seq 1 "$seconds"); do

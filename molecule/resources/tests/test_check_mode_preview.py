@@ -4,12 +4,15 @@ only works for real) and no secret of the scenario's variables (any whose name s
 secret or token) in the output."""
 
 import os
+import pathlib
 import re
 import subprocess
 
 import yaml
 
 SECRET_WORDS = ("password", "secret", "token")
+# This checkout, the collection (Molecule runs from roles/<role>/: MOLECULE_PROJECT_DIRECTORY is the role).
+CHECKOUT = pathlib.Path(__file__).resolve().parents[3]
 
 
 def scenario_secrets():
@@ -21,7 +24,7 @@ def scenario_secrets():
 def test_check_mode_and_diff_on_the_converged_instance_change_nothing_and_show_no_secret():
     # Molecule forces colour for its own runs; the recap is read as text here.
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0",
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(os.environ["MOLECULE_PROJECT_DIRECTORY"], ".cache", "collections"))
+               ANSIBLE_COLLECTIONS_PATH=str(CHECKOUT / ".cache" / "collections"))
     checked = subprocess.run(
         ["ansible-playbook", "-i", os.environ["MOLECULE_INVENTORY_FILE"],
          os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"), "--check", "--diff", "-vvv"],

@@ -196,6 +196,10 @@ def test_site_preview_with_every_role_variable_as_text_changes_nothing_and_shows
     assert previewed.returncode == 0, previewed.stdout[-4000:]
     assert recap == {"lb1": (0, 0, 0), "scorer1": (0, 0, 0), "scorer2": (0, 0, 0), "sparkflows1": (0, 0, 0)}, recap
     assert api_key(lab)["X-API-Key"] not in previewed.stdout + previewed.stderr
+    # The other playbooks read the same variables: as text, no type error either.
+    for other in ("verify.yml", "report.yml"):
+        ran = playbook(lab, repo_root, other, "--check", *text_extra_vars(lab), "-e", "report_dir=%s" % lab["state"].parent)
+        assert ran.returncode == 0, (other, ran.stdout[-3000:])
     assert (lab["state"] / "ca" / "ca.key").read_text().strip().splitlines()[1] not in previewed.stdout + previewed.stderr
     registry_password = (lab["state"] / "registry" / "password").read_text().strip()
     assert registry_password not in previewed.stdout + previewed.stderr

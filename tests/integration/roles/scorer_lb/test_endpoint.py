@@ -18,6 +18,7 @@ from emulator.models import make_model_zip
 from utils.docker import docker
 from utils.examples import example_tasks
 from utils.lab import Lab, all_vars, http_reply, lb_vars, scorer_vars, ssh_vars
+from utils.scorer import NEVER_READY
 from utils.wrk import Wrk, install as install_wrk
 
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}
@@ -127,6 +128,7 @@ def test_the_url_takes_a_key_or_a_user_and_nothing_else(endpoint):
         assert answer.get("www-authenticate", answer.get("WWW-Authenticate", "")).startswith("Basic realm="), answer
 
 
+@pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1:DeprecationWarning")  # asked for on purpose
 def test_plain_http_and_old_tls_are_refused(endpoint):
     port = endpoint.lab.lb_port
     # Plain HTTP on the URL's port gets no HTTP answer: the balancer speaks TLS only there.
@@ -239,9 +241,45 @@ def test_the_report_shows_versions_balancers_and_deployments(endpoint, tmp_path)
     assert "Balancers" in html and "Last deployments" in html and "previous version" in html
 
 
+def lb_servers(endpoint):
+    """{server: whether it is out of rotation (maintenance forced)} of churn-model's backend on lb1,
+    from its runtime API."""
+    read = docker("exec", endpoint.lab.container("lb1"), "sh", "-c",
+                  "echo 'show servers state scorer_churn-model' | socat -t 5 stdio unix-connect:/run/haproxy/admin.sock")
+    rows = [line.split() for line in read.stdout.splitlines()[2:] if line.strip()]
+    return dict((row[3], bool(int(row[6]) & 1)) for row in rows)  # srv_name: srv_admin_state bit 1
+
+
+def test_a_host_that_fails_stays_out_and_no_other_is_touched(endpoint):
+    # A model that never gets ready: scorer1's candidate fails its health gate (the old scorer
+    # keeps running), the host stays out of rotation with a clear message, scorer2 is untouched,
+    # and the URL keeps answering from scorer2.
+    endpoint.publish(NEVER_READY)
+    failed, load = rollout(endpoint, "scorers.yml", "-e", "scorer_health_timeout=8")
+    assert failed.returncode != 0
+    said = " ".join(failed.stdout.split())
+    assert "scorer1 stays out of the rotation of lb1; no further host was touched" in said, said[-3000:]
+    assert (load["socket_errors"], load["status"]) == (0, 0), load["output"]
+    assert lb_servers(endpoint) == {"scorer1": True, "scorer2": False}
+    assert endpoint.predictions_on("scorer2") == [1]
+    assert [r["outcome"] for r in endpoint.history("scorer1")][-1] == "failed"
+    assert endpoint.score({"X-API-Key": endpoint.api_key}) == (200, {"predictions": [1]})
+    # While scorer1 is out, no other host is taken out (it would leave the model without servers).
+    refused = endpoint.run("scorers.yml", "--limit", "scorer2", "-e", "scorer_health_timeout=8")
+    assert refused.returncode != 0
+    said = " ".join(refused.stdout.split())
+    assert "Out of rotation already: lb1 scorer_churn-model/scorer1 maint" in said, said[-3000:]
+    assert lb_servers(endpoint) == {"scorer1": True, "scorer2": False}
+    assert endpoint.predictions_on("scorer2") == [1]
+    # Fixed on the server: the next run brings the host back into rotation.
+    endpoint.publish(scores(1))
+    fixed = endpoint.run("scorers.yml")
+    assert fixed.returncode == 0, fixed.stdout[-4000:]
+    assert lb_servers(endpoint) == {"scorer1": False, "scorer2": False}
+
+
 def test_a_model_removed_from_the_inventory_is_removed_everywhere(endpoint, tmp_path):
     lab = endpoint.lab
-    endpoint.publish(scores(1))  # a good model on the server again (the bad canary's was left there)
     inventory = json.loads(endpoint.inventory.read_text())
     models = inventory["all"]["children"]["scorers"]["vars"]["scorer_models"]
     upsell = {"name": "upsell", "model_id": 101, "host_port": 8082, "lb_port": 8444}

@@ -1,0 +1,66 @@
+"""The Molecule scenarios (roles/<role>/molecule/default/) on the shared base
+(.config/molecule/config.yml): every path the base and the scenarios name resolves from each
+scenario (Molecule drops an additional verifier file that matches nothing without a word), each
+instance is its role's own, and no platform restates the lab's docker run options:
+molecule/resources/create.yml reads them from tests/lab/ (host-options, and a platform's
+extra_lab_options)."""
+
+import pathlib
+
+import pytest
+import yaml
+
+REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
+BASE = yaml.safe_load((REPO_ROOT / ".config" / "molecule" / "config.yml").read_text())
+SCENARIOS = sorted(REPO_ROOT.glob("roles/*/molecule/default/molecule.yml"))
+# Keys of the molecule-plugins docker driver's platforms that would state docker run options.
+DOCKER_OPTION_KEYS = {"capabilities", "cgroupns_mode", "volumes", "tmpfs", "security_opts", "privileged",
+                      "command", "stop_signal", "devices", "sysctls"}
+
+
+def scenario_id(path):
+    return path.parents[2].name
+
+
+def test_every_role_with_molecule_has_its_scenario_and_nothing_is_left_at_the_old_place():
+    assert [scenario_id(path) for path in SCENARIOS] == ["mlflow_host", "scorer", "sparkflows_mlflow"]
+    assert sorted(path.name for path in (REPO_ROOT / "molecule").iterdir()) == ["resources"]
+
+
+def test_the_base_uses_the_shared_create_and_destroy_and_never_galaxy():
+    assert BASE["driver"] == {"name": "default", "options": {"managed": True}}
+    assert BASE["dependency"]["enabled"] is False and BASE["prerun"] is False
+    assert "platforms" not in BASE  # each scenario names its own instance
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=scenario_id)
+def test_the_paths_of_the_base_resolve_from_the_scenario(scenario):
+    directory = scenario.parent
+    for playbook in BASE["provisioner"]["playbooks"].values():
+        assert (directory / playbook).resolve().is_file(), playbook
+    for extra in BASE["verifier"]["additional_files_or_dirs"]:
+        assert (directory / "tests" / extra).resolve().is_file(), extra
+    # ${MOLECULE_SCENARIO_DIRECTORY}/../../../.. is the checkout.
+    checkout = BASE["provisioner"]["inventory"]["group_vars"]["all"]["molecule_checkout"]
+    assert checkout == "${MOLECULE_SCENARIO_DIRECTORY}/../../../.."
+    assert (directory / "../../../..").resolve() == REPO_ROOT
+    assert BASE["provisioner"]["env"]["ANSIBLE_COLLECTIONS_PATH"] == checkout + "/.cache/collections"
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=scenario_id)
+def test_the_scenario_imports_resolve(scenario):
+    for playbook in scenario.parent.glob("*.yml"):
+        for play in yaml.safe_load(playbook.read_text()) or []:
+            imported = play.get("ansible.builtin.import_playbook") if isinstance(play, dict) else None
+            if imported:
+                assert (playbook.parent / imported).resolve().is_file(), (playbook.name, imported)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=scenario_id)
+def test_the_instance_is_the_roles_own_and_takes_the_lab_options_from_tests_lab(scenario):
+    platforms = yaml.safe_load(scenario.read_text())["platforms"]
+    assert [platform["name"] for platform in platforms] == ["sfmlops-molecule-" + scenario_id(scenario)]
+    for platform in platforms:
+        assert set(platform) & DOCKER_OPTION_KEYS == set(), platform
+        for name in platform.get("extra_lab_options", []):
+            assert (REPO_ROOT / "tests" / "lab" / name).is_file(), name
