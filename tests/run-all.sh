@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite (`make test`): every step runs, each reports PASS or FAIL, and the
 # last line counts them. Exits non-zero when any step failed. Without a Docker Engine the
-# steps that need one fail at once with that reason instead of hanging.
+# steps that need one fail at once with that reason instead of hanging. The Molecule scenarios
+# run beside the other steps (they wait on their instances' boots and package installs more
+# than they compute): their output follows the others', from .cache/make-test/molecule.log.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +29,31 @@ step() {
     return $rc
 }
 
+# A step in the background: its output to LOG, its exit status and seconds to LOG.rc.
+background() {
+    local name=$1 log=$2
+    shift 2
+    mkdir -p "$(dirname "$log")"
+    echo
+    echo "=== $name (in the background, output below when it ends): $* ==="
+    ( start=$(date +%s); "$@" >"$log" 2>&1; echo "$? $(($(date +%s) - start))" >"$log.rc" ) &
+    background_pid=$!
+}
+
+finish_background() {
+    local name=$1 log=$2 rc seconds
+    wait "$background_pid"
+    echo
+    echo "=== $name: output ==="
+    cat "$log"
+    read -r rc seconds <"$log.rc"
+    if [ "$rc" -eq 0 ]; then
+        passed=$((passed + 1)); results+=("PASS  $name (${seconds}s, beside the others)")
+    else
+        failed=$((failed + 1)); results+=("FAIL  $name (${seconds}s, beside the others, exit $rc)")
+    fi
+}
+
 skip_no_engine() {
     failed=$((failed + 1)); results+=("FAIL  $1 (no Docker Engine)")
 }
@@ -36,13 +63,19 @@ step engine tests/lab/engine.sh || engine_ok=false
 if $engine_ok; then
     step images tests/lab/images.sh || engine_ok=false
 fi
+molecule_log=$root/.cache/make-test/molecule.log
+if $engine_ok; then
+    rm -f "$molecule_log.rc"
+    background molecule "$molecule_log" tests/molecule.sh
+fi
 step sanity tests/sanity.sh
 step units pytest tests/unit
 step lint ansible-lint
 step changelog antsibull-changelog lint
 if $engine_ok; then
-    step molecule tests/molecule.sh
-    step integration tests/integration.sh
+    # Its engine restart test waits for Molecule to end (molecule.log.rc is written then).
+    SFMLOPS_BEFORE_ENGINE_RESTART="$molecule_log.rc" step integration tests/integration.sh
+    finish_background molecule "$molecule_log"
 else
     skip_no_engine molecule
     skip_no_engine integration

@@ -23,7 +23,7 @@ KEPT = 'models'
 SERVED = ('deployed', 'rolled_back')
 OUTCOMES = SERVED + ('failed', 'canary_failed', 'removed')
 RECORD_KEYS = ('scorer', 'container', 'outcome', 'model_id', 'model_sha256', 'image', 'image_id', 'image_digest',
-               'release', 'actor', 'message')
+               'release', 'actor', 'reason')
 ARGUMENT_SPEC = dict(
     path=dict(type='path', default='/var/lib/sparkflows-scorer'),
     scorer=dict(type='str', required=True),
@@ -38,7 +38,7 @@ ARGUMENT_SPEC = dict(
     image_digest=dict(type='str'),
     release=dict(type='str'),
     actor=dict(type='str'),
-    message=dict(type='str'),
+    reason=dict(type='str'),
     keep=dict(type='int', default=3),
 )
 

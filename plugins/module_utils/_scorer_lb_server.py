@@ -57,6 +57,12 @@ def key(server):
     return '%s/%s' % (server['backend'], server['server'])
 
 
+def described(server):
+    """A server's line in words: backend/server, status, sessions, last check."""
+    check = ', check %s' % server['check_status'] if server['check_status'] else ''
+    return '%s %s, %d sessions%s' % (key(server), server['status'], server['scur'] + server['qcur'], check)
+
+
 class ServerRotation(object):
     """The steps from the servers' states to the one asked, through a Runtime; waits bounded."""
 
@@ -80,10 +86,7 @@ class ServerRotation(object):
                 return servers
             if self.clock() >= deadline:
                 raise ServerError('%s: not %s after %s s: %s' % (
-                    self.params['server'], what, self.params['wait_timeout'],
-                    '; '.join('%s %s, %d sessions%s' % (key(s), s['status'], s['scur'] + s['qcur'],
-                                                      ', check %s' % s['check_status'] if s['check_status'] else '')
-                              for s in servers)))
+                    self.params['server'], what, self.params['wait_timeout'], '; '.join(described(s) for s in servers)))
             self.sleep(POLL_SECONDS)
 
     def set_state(self, servers, state):

@@ -16,6 +16,8 @@ def is_name(value):
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     return isinstance(value, str) and NAME.fullmatch(value) is not None
+
+
 SELECTORS = ('model_id', 'model_uuid', 'model_name')
 
 
@@ -59,6 +61,6 @@ def problems(models, with_balancers=False):
         if with_balancers and _port(model.get('lb_port')) is None:
             found.append('%s: needs an lb_port between 1 and 65535 (the port of its URL on the balancers)' % label)
     if len(set(names)) != len(names) or len(set(ports)) != len(ports):
-        found.append('Two scorers would share a name or a host port: names %s, ports %s'
-                      % (', '.join(names), ', '.join(str(p) for p in ports)))
+        found.append('Two scorers would share a name or a host port: names %s, ports %s' % (
+            ', '.join(names), ', '.join(str(p) for p in ports)))
     return found

@@ -75,7 +75,7 @@ options:
   actor:
     description: Who made the change (the controller's user, or the AWX job).
     type: str
-  message:
+  reason:
     description: Why, in one line (for example why a canary failed).
     type: str
   keep:
@@ -110,7 +110,7 @@ record:
   returned: success
   type: dict
   contains:
-    time: {description: When (UTC, ISO 8601 with its offset)., type: str}
+    time: {description: 'When (UTC, ISO 8601 with its offset).', type: str}
     scorer: {description: The scorer., type: str}
     outcome: {description: What happened., type: str}
     kept_model: {description: The kept model file of a version that serves., type: str}

@@ -62,12 +62,12 @@ servers:
     backend: {description: Backend name., type: str, sample: scorer_churn-model}
     server: {description: Server name., type: str, sample: scorer1}
     address: {description: Address and port the balancer sends its requests to., type: str, sample: '10.0.0.21:8081'}
-    status: {description: The balancer's status, for example C(UP), C(DOWN), C(UP 1/2), C(DRAIN), C(MAINT)., type: str}
-    admin_state: {description: Administrative state - ready, drain or maint., type: str}
+    status: {description: 'The balancer''s status, for example C(UP), C(DOWN), C(UP 1/2), C(DRAIN), C(MAINT).', type: str}
+    admin_state: {description: 'Administrative state - ready, drain or maint.', type: str}
     weight: {description: Weight it serves at now., type: int}
     initial_weight: {description: Weight of the configuration., type: int}
     operational: {description: Whether its health checks see it running., type: bool}
-    check_status: {description: Last health check result, for example C(L7OK) or C(L4CON)., type: str}
+    check_status: {description: 'Last health check result, for example C(L7OK) or C(L4CON).', type: str}
     scur: {description: Requests in flight., type: int}
     qcur: {description: Requests queued., type: int}
     stot: {description: Requests sent to it since the balancer started., type: int}
@@ -75,7 +75,7 @@ servers:
     hrsp_4xx: {description: Its 4xx answers., type: int}
     hrsp_5xx: {description: Its 5xx answers., type: int}
     econ: {description: Connections to it that failed., type: int}
-    eresp: {description: Answers from it that failed (closed, aborted)., type: int}
+    eresp: {description: 'Answers from it that failed (closed, aborted).', type: int}
     wretr: {description: Connection retries., type: int}
     wredis: {description: Requests redispatched to another server., type: int}
     qtime: {description: Average queue time in ms over its last 1024 requests., type: int}

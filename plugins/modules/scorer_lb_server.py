@@ -94,9 +94,9 @@ servers:
   contains:
     backend: {description: Backend name., type: str, sample: scorer_churn-model}
     server: {description: Server name., type: str, sample: scorer1}
-    state: {description: Administrative state - ready, drain or maint., type: str}
+    state: {description: 'Administrative state - ready, drain or maint.', type: str}
     weight: {description: Weight it serves at., type: int, sample: 100}
-    status: {description: The balancer's status of it, for example C(UP), C(DOWN), C(DRAIN), C(MAINT)., type: str}
+    status: {description: 'The balancer''s status of it, for example C(UP), C(DOWN), C(DRAIN), C(MAINT).', type: str}
     sessions: {description: Requests in flight or queued., type: int}
 actions:
   description: What was set (or would be, in check mode).

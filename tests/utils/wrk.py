@@ -50,8 +50,8 @@ class Wrk(object):
             # Each connection waits pace_ms before its next request (wrk times a request from its send).
             pace="delay = function() return %d end" % pace_ms if pace_ms else ""))
         self.container = container
-        self.argv = (["docker", "exec", container] if container else []) + ["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % limit_seconds,
-                                       "--timeout", "10s", "-s", str(script), url]
+        self.argv = (["docker", "exec", container] if container else []) + [
+            "wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % limit_seconds, "--timeout", "10s", "-s", str(script), url]
         self.limit = limit_seconds
         self.process = None
 
@@ -74,7 +74,7 @@ class Wrk(object):
                                capture_output=True, timeout=60, check=False)
             else:
                 self.process.send_signal(signal.SIGINT)
-        output, _ = self.process.communicate(timeout=60)
+        output = self.process.communicate(timeout=60)[0]
         return numbers(output)
 
     def run(self, seconds):

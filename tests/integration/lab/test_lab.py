@@ -3,7 +3,6 @@ with host key checking on, brought up idempotently and removed completely."""
 
 import datetime
 import json
-import os
 import re
 import ssl
 import subprocess

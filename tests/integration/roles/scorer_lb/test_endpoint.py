@@ -198,7 +198,7 @@ def test_rollout_canary_and_rollback_fail_no_request(endpoint):
 
     # The same with a canary: scorer1 first, at a tenth of the weight, judged, then scorer2.
     endpoint.publish(scores(2))
-    canaried, load = rollout(endpoint, "scorers.yml", "-e", "scorer_canary=true", "-e", "scorer_canary_window=8")
+    canaried, load = rollout(endpoint, "scorers.yml", "-e", "scorer_canary=true", "-e", "scorer_canary_window=5")
     assert canaried.returncode == 0, canaried.stdout[-5000:]
     assert (load["socket_errors"], load["status"]) == (0, 0) and load["requests"] > 200, load["output"]
     assert "Canary scorer1:" in canaried.stdout and "passed" in canaried.stdout.split("Canary scorer1:")[1][:300]
@@ -208,10 +208,10 @@ def test_rollout_canary_and_rollback_fail_no_request(endpoint):
     # A bad model: the canary fails part of its requests; the rollout stops after it, scorer1
     # returns to the model it ran, scorer2 never changed.
     endpoint.publish(FAILING)
-    stopped, load = rollout(endpoint, "scorers.yml", "-e", "scorer_canary=true", "-e", "scorer_canary_window=8")
+    stopped, load = rollout(endpoint, "scorers.yml", "-e", "scorer_canary=true", "-e", "scorer_canary_window=5")
     assert stopped.returncode != 0
     said = " ".join(stopped.stdout.split())
-    assert "The canary scorer1 failed its 8 s window:" in said and "answered 5xx" in said, said[-3000:]
+    assert "The canary scorer1 failed its 5 s window:" in said and "answered 5xx" in said, said[-3000:]
     assert "no other host was changed" in said
     assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [2]
     assert [r["outcome"] for r in endpoint.history("scorer1")][-2:] == ["canary_failed", "rolled_back"]
@@ -298,9 +298,6 @@ def test_a_model_removed_from_the_inventory_is_removed_everywhere(endpoint, tmp_
         listing = docker("exec", lab.container(host), "ls", "/srv/sparkflows-scorer/models", "/var/lib/sparkflows-scorer/models")
         assert "upsell" not in listing.stdout, listing.stdout
     assert endpoint.score({"X-API-Key": endpoint.api_key})[0] == 200
-    # Listed no more at all: nothing left to remove, nothing changes.
-    again = endpoint.run("scorers.yml")
-    assert again.returncode == 0 and recap(again) == {"lb1": 0, "scorer1": 0, "scorer2": 0}, recap(again)
 
 
 def test_the_balancer_and_history_modules_examples_run_as_written(endpoint, tmp_path):

@@ -15,8 +15,8 @@ def lookup(*terms):
 
 def test_a_relative_path_is_the_working_directorys(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert lookup("sparkflows-report", "./out/../reports") == [os.path.join(os.getcwd(), "sparkflows-report"),
-                                                                os.path.join(os.getcwd(), "reports")]
+    expected = [os.path.join(os.getcwd(), "sparkflows-report"), os.path.join(os.getcwd(), "reports")]
+    assert lookup("sparkflows-report", "./out/../reports") == expected
 
 
 def test_an_absolute_path_is_kept(tmp_path, monkeypatch):

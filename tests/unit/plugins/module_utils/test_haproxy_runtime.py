@@ -178,14 +178,14 @@ def test_set_state_and_weight_send_the_commands_and_accept_an_empty_answer():
 
 
 def test_act_fails_with_haproxys_no_such_server():
-    api, _ = runtime({"set server %s/scorer9 state maint" % CHURN: recorded("no-such-server.txt")})
+    api = runtime({"set server %s/scorer9 state maint" % CHURN: recorded("no-such-server.txt")})[0]
     with pytest.raises(RuntimeApiError) as error:
         api.set_state(CHURN, "scorer9", "maint")
     assert str(error.value) == "set server %s/scorer9 state maint on %s: No such server." % (CHURN, SOCKET)
 
 
 def test_act_fails_with_the_first_line_of_unknown_command():
-    api, _ = runtime()
+    api = runtime()[0]
     with pytest.raises(RuntimeApiError) as error:
         api.act("set sever x/y state ready")
     assert str(error.value) == ("set sever x/y state ready on %s: Unknown command, but maybe one of the following ones "

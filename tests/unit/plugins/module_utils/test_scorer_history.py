@@ -99,11 +99,11 @@ def test_check_mode_writes_nothing_but_returns_the_record(place):
 
 
 def test_a_failed_version_keeps_no_file(place):
-    result = run(params(place.history, outcome="failed", model_path=place(), model_sha256=SHA_A, message="boom"),
+    result = run(params(place.history, outcome="failed", model_path=place(), model_sha256=SHA_A, reason="boom"),
                  check_mode=False)
     assert result["record"]["kept_model"] is None
     assert not (place.history / "models").exists()
-    assert [(r["outcome"], r["message"]) for r in log_lines(place.history)] == [("failed", "boom")]
+    assert [(r["outcome"], r["reason"]) for r in log_lines(place.history)] == [("failed", "boom")]
 
 
 def test_only_the_last_keep_versions_that_served_keep_their_files(place):

@@ -19,6 +19,8 @@ def kept_files(monkeypatch):
     """The records' kept model files (/k/...) are on this host; any other path is looked up."""
     real = os.path.isfile
     monkeypatch.setattr(os.path, "isfile", lambda path: str(path).startswith("/k/") or real(path))
+
+
 SHA_A, SHA_B = "a" * 64, "b" * 64
 IMAGE_1, IMAGE_2 = "sha256:" + "e" * 64, "sha256:" + "f" * 64
 DIGEST_1, DIGEST_2 = "sha256:" + "1" * 64, "sha256:" + "2" * 64

@@ -38,8 +38,8 @@ def test_two_hosts_serving_one_model_are_two_servers_of_its_backend():
 
 def test_backends_are_sorted_by_model_and_ports_read_from_text():
     found = backends([("scorer1", [model("upsell", host_port="8082", lb_port="9082"), model()], "10.0.0.11")])
-    assert [(b["model"], b["port"], b["servers"][0]["port"]) for b in found] == [("churn-model", 9081, 8081),
-                                                                               ("upsell", 9082, 8082)]
+    expected = [("churn-model", 9081, 8081), ("upsell", 9082, 8082)]
+    assert [(b["model"], b["port"], b["servers"][0]["port"]) for b in found] == expected
 
 
 def test_an_lb_port_disagreement_between_hosts_is_refused_naming_both_ports_and_the_host():
