@@ -16,8 +16,11 @@ cache=${SFMLOPS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/sparkflows-mlops}
 log() { echo "[clean-all] $*"; }
 
 if docker info >/dev/null 2>&1; then
-    images=$(docker images --format '{{.Repository}}:{{.Tag}}' \
-        | grep -E '^(sfmlops/|([^/]+/)?sparkflows/scorer:)' || true)
+    # By name, or by id for an image a re-push untagged (listed as REPOSITORY:<none>, a name rmi
+    # cannot take).
+    images=$(docker images --format '{{.Repository}}:{{.Tag}} {{.ID}}' \
+        | grep -E '^(sfmlops/|([^/]+/)?sparkflows/scorer:)' \
+        | awk '{ if ($1 ~ /:<none>$/) print $2; else print $1 }' | sort -u || true)
     containers=$( { docker ps -aq --filter 'name=^sfmlops-';
                     docker ps -aq --filter 'label=sfmlops.lab';
                     docker ps -aq --filter 'label=sfmlops.registry.ca';
@@ -31,7 +34,7 @@ if docker info >/dev/null 2>&1; then
     # shellcheck disable=SC2086
     [ -z "$networks" ] || docker network rm $networks >/dev/null
     if [ -n "$images" ]; then
-        log "removing images: $(tr '\n' ' ' <<<"$images")"
+        log "removing $(wc -w <<<"$images") images"
         # shellcheck disable=SC2086
         docker rmi -f $images >/dev/null
     fi
