@@ -47,8 +47,8 @@ _value:
 """
 
 
-def scorer_models_problems(models, with_balancers=False):
-    return problems(models, bool(with_balancers))
+def scorer_models_problems(models, with_balancers=False, memory=''):
+    return problems(models, bool(with_balancers), memory)
 
 
 class FilterModule(object):

@@ -19,6 +19,27 @@ def is_name(value):
 
 
 SELECTORS = ('model_id', 'model_uuid', 'model_name')
+# A memory size as the Docker Engine reads one: a number of bytes, or with a unit b, k, m or g.
+SIZE = re.compile(r'[0-9]+(\.[0-9]+)?([bkmg]b?)?', re.IGNORECASE)
+
+
+def is_size(value):
+    """A memory limit the engine takes (0 or empty: none)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value >= 0
+    return isinstance(value, str) and (not value.strip() or SIZE.fullmatch(value.strip()) is not None)
+
+
+def is_cpus(value):
+    """A CPU limit in CPUs (0: none)."""
+    if isinstance(value, bool):
+        return False
+    try:
+        return float(value) >= 0
+    except (TypeError, ValueError):
+        return False
 
 
 def _port(value):
@@ -31,11 +52,14 @@ def _port(value):
     return port if 1 <= port <= 65535 else None
 
 
-def problems(models, with_balancers=False):
-    """One line per problem of the list (empty: none). An entry of state absent needs a name only."""
+def problems(models, with_balancers=False, memory=''):
+    """One line per problem of the list (empty: none), and of memory (scorer_memory, every
+    scorer's limit unless its own). An entry of state absent needs a name only."""
     if not isinstance(models, list):
         return ['scorer_models must be a list of models, got %s' % type(models).__name__]
     found, names, ports = [], [], []
+    if not is_size(memory):
+        found.append('scorer_memory must be a size such as 512m or 2g (empty for none), got %s' % memory)
     for model in models:
         if not isinstance(model, dict):
             found.append('scorer_models entry %r is not a dict' % (model,))
@@ -58,6 +82,10 @@ def problems(models, with_balancers=False):
             found.append('%s: needs a host_port between 1 and 65535' % label)
         else:
             ports.append(port)
+        if 'memory' in model and not is_size(model['memory']):
+            found.append('%s: memory must be a size such as 512m or 2g, got %s' % (label, model['memory']))
+        if 'cpus' in model and not is_cpus(model['cpus']):
+            found.append('%s: cpus must be 0 (no limit) or more CPUs, got %s' % (label, model['cpus']))
         if with_balancers and _port(model.get('lb_port')) is None:
             found.append('%s: needs an lb_port between 1 and 65535 (the port of its URL on the balancers)' % label)
     if len(set(names)) != len(names) or len(set(ports)) != len(ports):

@@ -15,10 +15,10 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils import _scorer_la
 from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK, is_secret_key
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine import (
     ENGINE_ARGSPEC,
-    DockerException,
     parse_bytes,
 )
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import ImageRuleError, checked_tag
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_models import is_size
 
 
 ARGUMENT_SPEC = dict(
@@ -120,11 +120,8 @@ def validate(params):
                           'sparkflows.mlops.sparkflows_model_fetch)' % params['model_path'])
     if not params['model_mount'].startswith('/'):
         raise ScorerError('model_mount must be an absolute path in the container, got %s' % params['model_mount'])
-    if params['memory']:
-        try:
-            parse_bytes(params['memory'])
-        except DockerException:
-            raise ScorerError('memory must be a size such as 512m or 2g, got %s' % params['memory'])
+    if params['memory'] and not is_size(params['memory']):
+        raise ScorerError('memory must be a size such as 512m or 2g, got %s' % params['memory'])
     if params['cpus'] is not None and params['cpus'] < 0:
         raise ScorerError('cpus must be 0 (no limit) or more, got %s' % params['cpus'])
     if params['health_timeout'] <= 0:

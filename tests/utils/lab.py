@@ -100,3 +100,18 @@ def http_reply(port, host="127.0.0.1", timeout=10):
             return connection.recv(64)
     except ConnectionError:
         return b""
+
+
+def typed_as_text(roles, given):
+    """`-e name=value` of every bool, int and float variable of roles (those the role_inputs lookup
+    converts), as text, as the shell and AWX surveys give them: the value given, else the
+    role's default; variables without a value are left out."""
+    from ansible_collections.sparkflows.mlops.plugins.lookup.role_inputs import typed_options
+    options = []
+    for role in roles:
+        defaults = yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text())
+        for name in typed_options(role):
+            value = given.get(name, defaults.get(name))
+            if value is not None:
+                options += ["-e", "%s=%s" % (name, str(value).lower() if isinstance(value, bool) else value)]
+    return options

@@ -11,11 +11,10 @@ import urllib.request
 
 import paramiko
 import pytest
-import yaml
 
-from ansible_collections.sparkflows.mlops.plugins.lookup.role_inputs import typed_options
 from utils.docker import docker
-from utils.lab import LAB_HOSTS, REPO_ROOT, Lab, all_vars, http_reply, lb_vars, scorer_vars, sparkflows_vars, ssh_vars
+from utils.lab import (LAB_HOSTS, Lab, all_vars, http_reply, lb_vars, scorer_vars, sparkflows_vars, ssh_vars,
+                       typed_as_text)
 
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role's default sample
 
@@ -221,14 +220,7 @@ def text_extra_vars(lab):
     lab's inventory gives it, else the role's default; variables without a value are left out."""
     inventory = json.loads(lab["inventory"].read_text())["all"]["children"]
     given = dict(inventory["scorers"]["vars"], **inventory["sparkflows"]["vars"], **inventory["scorer_lbs"]["vars"])
-    options = []
-    for role in ("scorer", "scorer_lb", "mlflow_host", "sparkflows_mlflow"):
-        defaults = yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text())
-        for name in typed_options(role):  # the variables role_inputs converts
-            value = given.get(name, defaults.get(name))
-            if value is not None:
-                options += ["-e", "%s=%s" % (name, str(value).lower() if isinstance(value, bool) else value)]
-    return options
+    return typed_as_text(("scorer", "scorer_lb", "mlflow_host", "sparkflows_mlflow"), given)
 
 
 def playbook(lab, _repo_root, name, *args, cwd=None):

@@ -19,6 +19,7 @@ ROLES = sorted(p.parent.parent.name for p in (pathlib.Path(REPO_ROOT) / "roles")
 EXPECTED = {
     "mlflow_host": ["python3-venv", "python3-packaging", "default-jre-headless"],
     "scorer": ["python3-docker"],
+    "scorer_lb": ["haproxy", "socat", "python3-cryptography"],
     "sparkflows_mlflow": ["python3-paramiko", "openssh-client"],
 }
 

@@ -17,7 +17,7 @@ import pytest
 from emulator.models import make_model_zip
 from utils.docker import docker
 from utils.examples import example_tasks
-from utils.lab import Lab, all_vars, http_reply, lb_vars, scorer_vars, ssh_vars
+from utils.lab import Lab, all_vars, http_reply, lb_vars, scorer_vars, ssh_vars, typed_as_text
 from utils.scorer import NEVER_READY
 from utils.wrk import Wrk, install as install_wrk
 
@@ -218,6 +218,12 @@ def test_rollout_canary_and_rollback_fail_no_request(endpoint):
     assert [r["outcome"] for r in endpoint.history("scorer2")][-1] == "deployed"
     assert endpoint.score({"X-API-Key": endpoint.api_key}) == (200, {"predictions": [2]})
 
+    # Previewed first, every boolean and number given as text (as the shell and AWX give them).
+    given = json.loads(endpoint.inventory.read_text())["all"]["children"]
+    previewed = endpoint.run("rollback.yml", "--check", *typed_as_text(
+        ("scorer", "scorer_lb"), dict(given["scorers"]["vars"], **given["scorer_lbs"]["vars"])))
+    assert previewed.returncode == 0, previewed.stdout[-4000:]
+    assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [2]
     # Rollback: both hosts return to the version before the current one (1), through the drain path.
     rolled_back, load = rollout(endpoint, "rollback.yml")
     assert rolled_back.returncode == 0, rolled_back.stdout[-5000:]

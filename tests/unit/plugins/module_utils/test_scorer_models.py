@@ -106,3 +106,15 @@ def test_a_list_is_needed(value, kind):
 
 def test_an_entry_that_is_not_a_dict_is_a_problem():
     assert problems(["churn-model"]) == ["scorer_models entry 'churn-model' is not a dict"]
+
+
+@pytest.mark.parametrize("memory", ["", "0", "512m", "2g", "1.5G", "1024", "64kb", 0])
+def test_sizes_the_engine_takes_are_no_problem(memory):
+    assert problems([model(memory=memory)], memory=memory) == []
+
+
+def test_a_bad_limit_names_the_variable_it_came_from():
+    found = problems([model(memory="lots", cpus=-1)], memory="2 gigs")
+    assert found == ["scorer_memory must be a size such as 512m or 2g (empty for none), got 2 gigs",
+                     "scorer_models entry churn-model: memory must be a size such as 512m or 2g, got lots",
+                     "scorer_models entry churn-model: cpus must be 0 (no limit) or more CPUs, got -1"]
