@@ -82,8 +82,10 @@ class Endpoint(object):
         make_model_zip(self.lab.state / "sparkflows" / "models" / "101.zip", score_py=score_py)
 
     def load(self):
-        """wrk on the URL (it does not check certificates; score() does), 4 connections."""
-        return Wrk(self.url, SAMPLE, headers={"X-API-Key": self.api_key}, connections=4).start()
+        """wrk on the URL (it does not check certificates; score() does): 4 connections, each
+        pausing 10 ms between requests - a few hundred a second, every moment of a rollout
+        covered, without taking the cores the playbook and the rest of the suite need."""
+        return Wrk(self.url, SAMPLE, headers={"X-API-Key": self.api_key}, connections=4, pace_ms=10).start()
 
     def history(self, host):
         out = docker("exec", self.lab.container(host), "cat", "/var/lib/sparkflows-scorer/deployments.jsonl")
