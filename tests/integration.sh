@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # The integration tests (`make integration`, a step of `make test`): every file on one of
 # SFMLOPS_TEST_WORKERS pytest-xdist workers (default 2; a file's tests stay together, they share
-# its labs), then, alone, the tests that restart this machine's Docker Engine. Exits non-zero
-# when either part failed; extra arguments go to both pytest runs (with them, the second run may
-# select no test; without them, selecting none fails). SFMLOPS_BEFORE_ENGINE_RESTART names a file
-# to wait for (at most an hour) before the engine restarts: make test's Molecule scenarios, run
-# beside, write it when they end (a restarted engine would stop their instances).
+# its labs; the longest files go first, tests/integration/conftest.py), then, alone, the tests
+# that restart this machine's Docker Engine. Exits non-zero when either part failed; extra
+# arguments go to both pytest runs (with them, the second run may select no test; without them,
+# selecting none fails). SFMLOPS_BEFORE_ENGINE_RESTART names a file to wait for (at most an hour)
+# before the engine restarts: make test's Molecule scenarios, run beside, write it when they end
+# (a restarted engine would stop their instances).
 set -uo pipefail
 
 cd "$(dirname "$0")/.." || exit 1
 workers=${SFMLOPS_TEST_WORKERS:-2}
 rc=0
-pytest tests/integration -n "$workers" --dist loadfile -m "not engine_restart" "$@" || rc=1
+pytest tests/integration -n "$workers" --dist loadfile --no-loadscope-reorder -m "not engine_restart" "$@" || rc=1
 if [ -n "${SFMLOPS_BEFORE_ENGINE_RESTART:-}" ]; then
     for _ in $(seq 1 3600); do
         [ -e "$SFMLOPS_BEFORE_ENGINE_RESTART" ] && break
