@@ -13,7 +13,8 @@ description:
   - Each entry needs a name of letters, digits, C(.), C(_) and C(-); one that is served (no
     C(state=absent)) also exactly one of C(model_id), C(model_uuid) or C(model_name) (C(stage) only
     with C(model_name)) and a C(host_port), and with balancers an C(lb_port). Names and host ports
-    are unique on a host.
+    are unique on a host. A C(memory) is a size such as C(512m) or C(2g), a C(cpus) 0 (no limit) or
+    more.
   - Role M(sparkflows.mlops.scorer) fails on the first run of its validation with every problem, before
     anything changes.
 options:
@@ -26,6 +27,14 @@ options:
     description: Whether the models are served behind balancers (each then needs an C(lb_port)).
     type: bool
     default: false
+  memory:
+    description: C(scorer_memory), the memory limit of every scorer without its own; empty for none.
+    type: raw
+    default: ""
+  cpus:
+    description: C(scorer_cpus), the CPU limit of every scorer without its own; 0 for none.
+    type: raw
+    default: 0
 author:
   - sparkflows.mlops maintainers (@sparkflows)
 """
@@ -47,8 +56,8 @@ _value:
 """
 
 
-def scorer_models_problems(models, with_balancers=False, memory=''):
-    return problems(models, bool(with_balancers), memory)
+def scorer_models_problems(models, with_balancers=False, memory='', cpus=0):
+    return problems(models, bool(with_balancers), memory, cpus)
 
 
 class FilterModule(object):

@@ -52,14 +52,16 @@ def _port(value):
     return port if 1 <= port <= 65535 else None
 
 
-def problems(models, with_balancers=False, memory=''):
-    """One line per problem of the list (empty: none), and of memory (scorer_memory, every
-    scorer's limit unless its own). An entry of state absent needs a name only."""
+def problems(models, with_balancers=False, memory='', cpus=0):
+    """One line per problem of the list (empty: none), and of memory and cpus (scorer_memory,
+    scorer_cpus: every scorer's limits unless its own). An entry of state absent needs a name only."""
     if not isinstance(models, list):
         return ['scorer_models must be a list of models, got %s' % type(models).__name__]
     found, names, ports = [], [], []
     if not is_size(memory):
         found.append('scorer_memory must be a size such as 512m or 2g (empty for none), got %s' % memory)
+    if not is_cpus(cpus):
+        found.append('scorer_cpus must be 0 (no limit) or more CPUs, got %s' % cpus)
     for model in models:
         if not isinstance(model, dict):
             found.append('scorer_models entry %r is not a dict' % (model,))

@@ -72,6 +72,7 @@ def main():
                              * args.rounds)
         finally:
             subprocess.run(["docker", "rm", "-f", NAME], capture_output=True, check=False)
+            registry.stop()
     durations = {"scorer_container": [], "docker_container": []}
     for task in tasks:
         result = task["hosts"]["localhost"]

@@ -26,15 +26,25 @@ NEVER_READY = "READY = False\n\ndef score(rows):\n    return [0 for _ in rows]\n
 
 
 class Registry(object):
-    def __init__(self, state, port):
+    def __init__(self, state, port, env):
         self.address = "127.0.0.1:%s" % port
         self.repository = self.address + "/sparkflows/scorer"
         self.username = "sfmlops-pull"
         self.password = (state / "password").read_text().strip()
+        self.env = env  # registry.sh's, for stop()
 
     def forget_local(self, release):
         """Remove the host's copy of a release's image, so that the next run must pull it."""
         docker("image", "rm", "%s:%s" % (self.repository, release))
+
+    def stop(self):
+        """registry.sh down (its container and state), and this address's image tags: nothing
+        of it stays on the machine after the tests."""
+        down = subprocess.run([str(REGISTRY_SH), "down"], env=self.env, capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert down.returncode == 0, down.stderr
+        for release in RELEASES:
+            self.forget_local(release)
 
 
 def start_registry():
@@ -46,16 +56,18 @@ def start_registry():
     state = pathlib.Path(os.environ.get("SFMLOPS_REGISTRY_STATE", str(REGISTRY_STATE) + suffix))
     # A port free on this machine unless one is given: never a fixed one a user's service may hold.
     port = os.environ.get("SFMLOPS_REGISTRY_PORT") or str(free_port())
-    subprocess.run([str(REGISTRY_SH), "up"], check=True, timeout=600,
-                   env=dict(os.environ, SFMLOPS_REGISTRY_STATE=str(state), SFMLOPS_REGISTRY_PORT=port,
-                            SFMLOPS_REGISTRY_NAME=os.environ.get("SFMLOPS_REGISTRY_NAME", "sfmlops-registry" + suffix),
-                            SFMLOPS_REGISTRY_RELEASES=" ".join(RELEASES)))
-    return Registry(state, port)
+    env = dict(os.environ, SFMLOPS_REGISTRY_STATE=str(state), SFMLOPS_REGISTRY_PORT=port,
+               SFMLOPS_REGISTRY_NAME=os.environ.get("SFMLOPS_REGISTRY_NAME", "sfmlops-registry" + suffix),
+               SFMLOPS_REGISTRY_RELEASES=" ".join(RELEASES))
+    subprocess.run([str(REGISTRY_SH), "up"], check=True, timeout=600, env=env)
+    return Registry(state, port, env)
 
 
 @pytest.fixture(scope="session")
 def scorer_registry():
-    return start_registry()
+    registry = start_registry()
+    yield registry
+    registry.stop()
 
 
 @pytest.fixture

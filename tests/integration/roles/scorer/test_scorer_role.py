@@ -233,6 +233,17 @@ def test_two_models_on_one_port_are_refused(fleet):
     assert not any((fleet.tmp_path / host / "models").exists() for host in HOSTS)
 
 
+def test_limits_the_engine_would_refuse_are_named_before_anything_changes(fleet):
+    # As the shell gives them: the first host would otherwise be replaced before the engine refused.
+    refused = fleet.run("-e", "scorer_memory=lots", "-e", "scorer_cpus=-1")
+    assert refused.returncode != 0
+    said = " ".join(refused.stdout.split())
+    assert "scorer_memory must be a size such as 512m or 2g (empty for none), got lots" in said, said[-3000:]
+    assert "scorer_cpus must be 0 (no limit) or more CPUs, got -1.0" in said and "Nothing was changed" in said
+    assert not any((fleet.tmp_path / host / "models").exists() for host in HOSTS)
+    assert not any(inspect(name) for name in fleet.containers)
+
+
 def test_settings_removed_from_the_inventory_are_removed_from_the_scorer(fleet):
     # Memory, CPUs and an env entry set once, then dropped one kind at a time (each drop alone
     # recreates the container, which would hide the other): the scorer must lose them.

@@ -19,6 +19,13 @@ def test_with_balancers_is_read_as_a_truth_value():
     assert scorer_models_problems([CHURN], 0) == [] and len(scorer_models_problems([CHURN], 1)) == 1
 
 
+def test_the_role_wide_limits_are_checked_too():
+    assert scorer_models_problems([CHURN], False, "512m", 1.5) == []
+    assert scorer_models_problems([CHURN], False, "huge", -1) == [
+        "scorer_memory must be a size such as 512m or 2g (empty for none), got huge",
+        "scorer_cpus must be 0 (no limit) or more CPUs, got -1"]
+
+
 def test_a_bad_input_is_a_problem_line_not_an_error():
     assert scorer_models_problems("churn-model") == ["scorer_models must be a list of models, got str"]
 

@@ -113,8 +113,14 @@ def test_sizes_the_engine_takes_are_no_problem(memory):
     assert problems([model(memory=memory)], memory=memory) == []
 
 
+@pytest.mark.parametrize("cpus", [0, 0.5, 2, "1.5", "0"])
+def test_cpu_limits_the_engine_takes_are_no_problem(cpus):
+    assert problems([model(cpus=cpus)], cpus=cpus) == []
+
+
 def test_a_bad_limit_names_the_variable_it_came_from():
-    found = problems([model(memory="lots", cpus=-1)], memory="2 gigs")
+    found = problems([model(memory="lots", cpus=-1)], memory="2 gigs", cpus=-0.5)
     assert found == ["scorer_memory must be a size such as 512m or 2g (empty for none), got 2 gigs",
+                     "scorer_cpus must be 0 (no limit) or more CPUs, got -0.5",
                      "scorer_models entry churn-model: memory must be a size such as 512m or 2g, got lots",
                      "scorer_models entry churn-model: cpus must be 0 (no limit) or more CPUs, got -1"]
