@@ -78,13 +78,17 @@ def container_name():
     docker("rm", "-f", name, name + "-candidate", name + "-retired")
 
 
+def scoring_request(port, payload=None, path="/predict"):
+    """A scoring request (SAMPLE by default) to a scorer on loopback."""
+    payload = SAMPLE if payload is None else payload
+    return urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=json.dumps(payload).encode(),
+                                  headers={"Content-Type": "application/json"}, method="POST")
+
+
 def score(port, payload=None, path="/predict", timeout=5):
     """(status, decoded body) of one scoring request (SAMPLE by default) to a scorer on loopback."""
-    payload = SAMPLE if payload is None else payload
-    request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with urllib.request.urlopen(scoring_request(port, payload, path), timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()

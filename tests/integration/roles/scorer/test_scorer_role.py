@@ -21,7 +21,7 @@ from emulator.models import make_model_zip
 from utils.playbook import REPO_ROOT
 from utils.ports import free_port
 from utils.docker import docker, inspect
-from utils.scorer import SAMPLE, SCORE_ONES, score
+from utils.scorer import SAMPLE, SCORE_ONES, score, scoring_request
 
 HOSTS = ("scorer-a", "scorer-b", "scorer-c")
 # Measured: 24 retried of 2520 requests over the 3 hosts (8 a host; CI: 23 of 3118), another
@@ -86,10 +86,8 @@ def post(port, timeout=5):
     port proxy does while the scorer behind it stops). A balancer retries exactly those on
     another server (HAProxy's `retry-on conn-failure empty-response`, the scorer_lb role's
     setting); an error once the answer began, a timeout or a bad body raise."""
-    request = urllib.request.Request("http://127.0.0.1:%d/predict" % port, data=json.dumps(SAMPLE).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")
     try:
-        response = urllib.request.urlopen(request, timeout=timeout)
+        response = urllib.request.urlopen(scoring_request(port), timeout=timeout)
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
     except (urllib.error.URLError, http.client.RemoteDisconnected, ConnectionError) as error:
