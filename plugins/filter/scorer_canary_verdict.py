@@ -15,8 +15,12 @@ description:
   - Compares the canary's server lines on every balancer (M(sparkflows.mlops.scorer_lb_info)) at the
     start and the end of its window. It fails when fewer than C(min_requests) requests reached it,
     when more than C(max_5xx_ratio) of them answered 5xx, when more than C(max_connection_errors)
-    connections or answers failed, or when the balancers' average response time of it (over its
-    last 1024 requests) is over C(max_response_ms).
+    connections or answers failed, or when its mean response time over the window is over
+    C(max_response_ms) on any balancer. The balancers report only an average over a server's last
+    1024 requests (C(rtime), whole milliseconds); the window's mean is recovered from it and the
+    requests answered in between (C(req_tot)), so the requests before the window do not hide a slow
+    canary. Both lists are the same reads in the same order (every balancer, then its backends);
+    lines that do not pair up fail the window.
 options:
   _input:
     description: The canary's server lines at the start of the window.
@@ -41,8 +45,8 @@ EXAMPLES = r"""
   ansible.builtin.set_fact:
     verdict: "{{ window_start | sparkflows.mlops.scorer_canary_verdict(window_end, {'max_5xx_ratio': 0.05}) }}"
   vars:
-    window_start: [{stot: 100, hrsp_5xx: 0, econ: 0, eresp: 0, rtime: 2}]
-    window_end: [{stot: 300, hrsp_5xx: 1, econ: 0, eresp: 0, rtime: 3}]
+    window_start: [{backend: scorer_churn-model, server: scorer1, stot: 100, req_tot: 100, hrsp_5xx: 0, econ: 0, eresp: 0, rtime: 2}]
+    window_end: [{backend: scorer_churn-model, server: scorer1, stot: 300, req_tot: 300, hrsp_5xx: 1, econ: 0, eresp: 0, rtime: 3}]
 """
 
 RETURN = r"""

@@ -21,7 +21,7 @@ RUNTIME_ARGSPEC = dict(
 ADMIN_MAINT = 0x01 | 0x02 | 0x04 | 0x20 | 0x40
 ADMIN_DRAIN = 0x08 | 0x10
 # Statistic columns read from `show stat`, as numbers (empty: 0).
-COUNTERS = ('qcur', 'scur', 'stot', 'hrsp_2xx', 'hrsp_4xx', 'hrsp_5xx', 'econ', 'eresp', 'wretr', 'wredis',
+COUNTERS = ('qcur', 'scur', 'stot', 'req_tot', 'hrsp_2xx', 'hrsp_4xx', 'hrsp_5xx', 'econ', 'eresp', 'wretr', 'wredis',
             'qtime', 'ctime', 'rtime', 'ttime', 'chkfail', 'chkdown', 'lastchg', 'weight')
 SERVERS_STATE_FIELDS = ('be_id', 'be_name', 'srv_id', 'srv_name', 'srv_addr', 'srv_op_state',
                         'srv_admin_state', 'srv_uweight', 'srv_iweight')

@@ -95,8 +95,31 @@ def credential_digests(api_keys=None, users=None):
     return dict(api_keys=sorted(set(keys)), users=sorted(set(basics)))
 
 
+# HAProxy's rtime: a sliding average over a server's last TIME_STATS_SAMPLES HTTP requests
+# (fewer while it has had fewer), whole milliseconds (src/stats.c, swrate_avg).
+TIME_STATS_SAMPLES = 1024
+
+
 def _total(reads, key):
     return sum(int(read.get(key) or 0) for read in reads)
+
+
+def window_response_ms(before, after):
+    """The mean response time (ms) of the requests a server answered between two reads of its
+    line (req_tot, rtime), recovered from HAProxy's sliding average: the requests before the
+    window are taken out, so a slow canary is not hidden by the fast requests it served before
+    it. None when it answered none. rtime is whole milliseconds: the fewer requests in the window
+    (against 1024), the coarser the estimate."""
+    start, end = int(before.get('req_tot') or 0), int(after.get('req_tot') or 0)
+    old, new = int(before.get('rtime') or 0), int(after.get('rtime') or 0)
+    count = end - start
+    if count <= 0:
+        return None
+    if end <= TIME_STATS_SAMPLES:
+        # Fewer requests than the window so far: rtime is their plain mean.
+        return max(0.0, float(new * end - old * start) / count)
+    kept = (1.0 - 1.0 / TIME_STATS_SAMPLES) ** count  # the share of the average before the window that remains
+    return max(0.0, (new - old * kept) / (1.0 - kept))
 
 
 def canary_verdict(before, after, thresholds=None):
@@ -111,11 +134,15 @@ def canary_verdict(before, after, thresholds=None):
     requests = _total(after, 'stot') - _total(before, 'stot')
     errors_5xx = _total(after, 'hrsp_5xx') - _total(before, 'hrsp_5xx')
     connection_errors = (_total(after, 'econ') + _total(after, 'eresp')) - (_total(before, 'econ') + _total(before, 'eresp'))
-    response_ms = max([int(read.get('rtime') or 0) for read in after] or [0])
+    # The same reads in the same order (every balancer, then its backends): line by line.
+    paired = len(before) == len(after) and all(
+        (b.get('backend'), b.get('server')) == (a.get('backend'), a.get('server')) for b, a in zip(before, after))
+    estimates = [window_response_ms(b, a) for b, a in zip(before, after)] if paired else []
+    response_ms = int(round(max([e for e in estimates if e is not None] or [0])))
     reasons = []
-    if min(requests, errors_5xx, connection_errors) < 0:
-        return dict(passed=False, reasons=['the balancers\' statistics were reset during the window (a reload): '
-                                           'it cannot be judged'], requests=requests, errors_5xx=errors_5xx,
+    if min(requests, errors_5xx, connection_errors) < 0 or not paired:
+        return dict(passed=False, reasons=['the balancers\' statistics were reset or their servers changed during the '
+                                           'window (a reload): it cannot be judged'], requests=requests, errors_5xx=errors_5xx,
                     connection_errors=connection_errors, response_ms=response_ms)
     if requests < limits['min_requests']:
         reasons.append('%d requests in the window, fewer than the %d needed to judge it' % (requests, limits['min_requests']))
@@ -125,7 +152,7 @@ def canary_verdict(before, after, thresholds=None):
     if connection_errors > limits['max_connection_errors']:
         reasons.append('%d connection or response errors (more than %d)' % (connection_errors, limits['max_connection_errors']))
     if response_ms > limits['max_response_ms']:
-        reasons.append('average response time %d ms (more than %d ms)' % (response_ms, limits['max_response_ms']))
+        reasons.append('average response time %d ms in the window (more than %d ms)' % (response_ms, limits['max_response_ms']))
     return dict(passed=not reasons, reasons=reasons, requests=requests, errors_5xx=errors_5xx,
                 connection_errors=connection_errors, response_ms=response_ms)
 

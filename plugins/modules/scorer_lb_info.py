@@ -71,6 +71,7 @@ servers:
     scur: {description: Requests in flight., type: int}
     qcur: {description: Requests queued., type: int}
     stot: {description: Requests sent to it since the balancer started., type: int}
+    req_tot: {description: 'HTTP requests it answered since the balancer started (the samples of C(rtime)).', type: int}
     hrsp_2xx: {description: Its 2xx answers., type: int}
     hrsp_4xx: {description: Its 4xx answers., type: int}
     hrsp_5xx: {description: Its 5xx answers., type: int}

@@ -20,8 +20,9 @@ set -euo pipefail
 #   SFMLOPS_LAB_SPARKFLOWS_PORT (loopback port of the Sparkflows emulator),
 #   SFMLOPS_LAB_SCORER_PORT (loopback port of scorer1's scoring port 8081; scorer2 gets the next),
 #   SFMLOPS_LAB_REGISTRY_PORT (loopback port of the lab's registry, 15050),
-#   SFMLOPS_LAB_LB_PORT (loopback port of lb1's HTTPS frontend 8443, 18443),
-#   SFMLOPS_LAB_SCORERS (how many scorer hosts, 2; the fleet benchmark asks for more).
+#   SFMLOPS_LAB_LB_PORT (loopback port of lb1's HTTPS frontend 8443, 18443; lb2 gets the next),
+#   SFMLOPS_LAB_SCORERS (how many scorer hosts, 2; the fleet benchmark asks for more),
+#   SFMLOPS_LAB_BALANCERS (how many balancer hosts, 1; the endpoint tests ask for 2).
 # The lab's own CA (STATE/ca/ca.crt, ca.key) signs the registry's certificate and is the CA the
 # scorer_lb role issues lb1's certificate from; STATE/scorer-api-key is the endpoint's API key.
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -38,13 +39,18 @@ scorer_port=${SFMLOPS_LAB_SCORER_PORT:-18181}
 lb_port=${SFMLOPS_LAB_LB_PORT:-18443}
 # name:offset — the offset picks the loopback SSH port (ssh_base + offset). sparkflows1 is the
 # Sparkflows host (its service user `sparkflows`, no Sparkflows in it: the API is the emulator);
-# lb1 the scorers' balancer.
-hosts=(mlflow1:0 sparkflows1:99 lb1:98)
-if (( ${SFMLOPS_LAB_SCORERS:-2} > 97 )); then
-    echo "lab.sh: at most 97 scorer hosts (SSH port offsets 98 and 99 are lb1's and sparkflows1's)" >&2
+# lb1, lb2, ... the scorers' balancers, counted down from 98; scorer1, scorer2, ... up from 1.
+scorers=${SFMLOPS_LAB_SCORERS:-2}
+balancers=${SFMLOPS_LAB_BALANCERS:-1}
+if (( scorers < 1 || balancers < 1 || scorers + balancers > 98 )); then
+    echo "lab.sh: at least one scorer host and one balancer, at most 98 of them together (SSH port offsets 1 to 98)" >&2
     exit 2
 fi
-for n in $(seq 1 "${SFMLOPS_LAB_SCORERS:-2}"); do
+hosts=(mlflow1:0 sparkflows1:99)
+for n in $(seq 1 "$balancers"); do
+    hosts+=("lb$n:$((99 - n))")
+done
+for n in $(seq 1 "$scorers"); do
     hosts+=("scorer$n:$n")
 done
 
@@ -61,8 +67,8 @@ run_host() {
     case "$1" in
         # The MLflow host's tracking server, reachable from the machine running the lab.
         mlflow1) publish+=(-p "127.0.0.1:$mlflow_port:5000") ;;
-        # The balancer's HTTPS frontend of churn-model, the lab's one URL of it.
-        lb1) publish+=(-p "127.0.0.1:$lb_port:8443") ;;
+        # A balancer's HTTPS frontend of churn-model: lb1's is the lab's one URL of it.
+        lb*) publish+=(-p "127.0.0.1:$((lb_port + ${1#lb} - 1)):8443") ;;
         # Scorer hosts run their own Docker Engine (nested, still without --privileged: it
         # needs NET_ADMIN and unconfined seccomp/AppArmor); their scoring port 8081 is published.
         scorer*)

@@ -41,7 +41,8 @@ def sparkflows_vars():
     return values
 
 
-# lab.sh's hosts and the offset of each one's SSH port from the first (SFMLOPS_LAB_SSH_PORT).
+# lab.sh's hosts and the offset of each one's SSH port from the first (SFMLOPS_LAB_SSH_PORT);
+# more balancers (SFMLOPS_LAB_BALANCERS) count down from lb1's: lb2 97, lb3 96.
 LAB_HOSTS = {"mlflow1": 0, "scorer1": 1, "scorer2": 2, "lb1": 98, "sparkflows1": 99}
 LAB_SCORERS = 2  # lab.sh's default: scorer1's scoring port, scorer2 the next one
 
@@ -59,22 +60,26 @@ def lb_vars(state):
 
 class Lab(object):
     """A lab of tests/lab/lab.sh of its own (its name, state directory and loopback ports free
-    when it starts), so that it never touches a user's `make lab`; down() removes it."""
+    when it starts), so that it never touches a user's `make lab`; down() removes it. balancers:
+    how many balancer hosts (lb1, lb2, ...), each publishing its HTTPS port (lb_ports)."""
 
-    def __init__(self, name, state, suite="bookworm"):
+    def __init__(self, name, state, suite="bookworm", balancers=1):
         # Imported here: tests/utils/ports.py is the tests' own, lab.py is also read by benchmarks.
         from utils.ports import free_port_ranges
         self.name, self.state, self.suite = name, state, suite
         ssh, scorer, mlflow, sparkflows, registry, lb = free_port_ranges(
-            max(LAB_HOSTS.values()) + 1, LAB_SCORERS, 1, 1, 1, 1)
-        self.ports = dict((host, ssh + offset) for host, offset in LAB_HOSTS.items())
+            max(LAB_HOSTS.values()) + 1, LAB_SCORERS, 1, 1, 1, balancers)
+        hosts = dict(LAB_HOSTS, **dict(("lb%d" % n, LAB_HOSTS["lb1"] + 1 - n) for n in range(2, balancers + 1)))
+        self.ports = dict((host, ssh + offset) for host, offset in hosts.items())
         self.sparkflows_port, self.lb_port = sparkflows, lb
+        self.balancers = tuple("lb%d" % n for n in range(1, balancers + 1))
+        self.lb_ports = tuple(lb + n for n in range(balancers))
         self.scorer_ports = tuple(scorer + n for n in range(LAB_SCORERS))
         self.env = dict(
             os.environ, SFMLOPS_LAB_NAME=name, SFMLOPS_LAB_STATE=str(state), SFMLOPS_LAB_SSH_PORT=str(ssh),
             SFMLOPS_LAB_SUITE=suite, SFMLOPS_LAB_MLFLOW_PORT=str(mlflow), SFMLOPS_LAB_SPARKFLOWS_PORT=str(sparkflows),
             SFMLOPS_LAB_SCORER_PORT=str(scorer), SFMLOPS_LAB_REGISTRY_PORT=str(registry), SFMLOPS_LAB_LB_PORT=str(lb),
-            ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"))
+            SFMLOPS_LAB_BALANCERS=str(balancers), ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"))
 
     def lab_sh(self, command):
         return subprocess.run([str(REPO_ROOT / "tests" / "lab" / "lab.sh"), command], env=self.env,

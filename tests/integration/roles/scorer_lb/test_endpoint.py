@@ -1,8 +1,9 @@
-"""One secured URL per model (role scorer_lb on a lab balancer, lb1, in front of two scorer hosts):
-TLS 1.2+ only, API key or basic auth, scorers reachable from the balancer only; rollouts,
-canaries and rollbacks through the balancer under wrk load with no failed request; a failing
-canary stopped; a model removed from the inventory removed everywhere. A lab of its own
-(tests/lab/lab.sh), as `make lab` brings one up."""
+"""One secured URL per model (role scorer_lb on two lab balancers, lb1 and lb2, in front of two
+scorer hosts): TLS 1.2+ only, API key or basic auth, the same configuration on every balancer,
+scorers reachable from the balancers only; rollouts, canaries and rollbacks through the balancers
+under wrk load on each balancer's URL with no failed request; a failing canary stopped; a model
+removed from the inventory removed everywhere. A lab of its own (tests/lab/lab.sh, with a second
+balancer), as `make lab` brings one up."""
 
 import base64
 import json
@@ -33,23 +34,27 @@ def scores(value):
 FAILING = ("import itertools\n_calls = itertools.count()\n\n"
            "def score(rows):\n    if next(_calls) % 2:\n        raise ValueError('half of the requests fail')\n"
            "    return [9 for _ in rows]\n")
+# Answers every request, each after 300 ms: a slow new model.
+SLOW = "import time\n\ndef score(rows):\n    time.sleep(0.3)\n    return [8 for _ in rows]\n"
 
 
 class Endpoint(object):
-    """The lab, its inventory (lb1 in scorer_lbs, scorer1 and scorer2 in scorers) and churn-model's URL."""
+    """The lab, its inventory (lb1 and lb2 in scorer_lbs, scorer1 and scorer2 in scorers) and
+    churn-model's URL on each balancer (url: lb1's)."""
 
     def __init__(self, lab):
         self.lab = lab
         state = lab.state
         self.api_key = (state / "scorer-api-key").read_text().strip()
         self.ca = str(state / "ca" / "ca.crt")
-        self.url = "https://127.0.0.1:%d/predict" % lab.lb_port
+        self.urls = dict((lb, "https://127.0.0.1:%d/predict" % port) for lb, port in zip(lab.balancers, lab.lb_ports))
+        self.url = self.urls["lb1"]
         self.inventory = state.parent / "hosts.json"
         scorers = dict((host, {"ansible_port": lab.ports[host]}) for host in ("scorer1", "scorer2"))
         self.inventory.write_text(json.dumps({"all": {
             "children": {
                 "scorers": {"hosts": scorers, "vars": scorer_vars(state)},
-                "scorer_lbs": {"hosts": {"lb1": {"ansible_port": lab.ports["lb1"]}},
+                "scorer_lbs": {"hosts": dict((lb, {"ansible_port": lab.ports[lb]}) for lb in lab.balancers),
                                "vars": dict(lb_vars(state), scorer_lb_users=[USER])},
             },
             "vars": dict(ssh_vars(state), **all_vars()),
@@ -68,9 +73,9 @@ class Endpoint(object):
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers)
 
-    def predictions_on(self, host):
-        """What the scorer on host answers, asked from lb1 (the only host it lets in)."""
-        asked = docker("exec", self.lab.container("lb1"), "python3", "-c",
+    def predictions_on(self, host, balancer="lb1"):
+        """What the scorer on host answers, asked from a balancer (the only hosts it lets in)."""
+        asked = docker("exec", self.lab.container(balancer), "python3", "-c",
                        "import json, urllib.request; r = urllib.request.Request('http://%s:8081/predict', "
                        "data=json.dumps(%r).encode(), headers={'Content-Type': 'application/json'}); "
                        "print(urllib.request.urlopen(r, timeout=10).read().decode())" % (host, SAMPLE))
@@ -82,10 +87,12 @@ class Endpoint(object):
         make_model_zip(self.lab.state / "sparkflows" / "models" / "101.zip", score_py=score_py)
 
     def load(self):
-        """wrk on the URL (it does not check certificates; score() does): 4 connections, each
-        pausing 10 ms between requests - a few hundred a second, every moment of a rollout
-        covered, without taking the cores the playbook and the rest of the suite need."""
-        return Wrk(self.url, SAMPLE, headers={"X-API-Key": self.api_key}, connections=4, pace_ms=10).start()
+        """wrk on each balancer's URL (it does not check certificates; score() does): 4
+        connections each, each pausing 10 ms between requests - a few hundred a second, every
+        moment of a rollout covered, without taking the cores the playbook and the rest of the
+        suite need."""
+        return dict((lb, Wrk(url, SAMPLE, headers={"X-API-Key": self.api_key}, connections=4, pace_ms=10).start())
+                    for lb, url in self.urls.items())
 
     def history(self, host):
         out = docker("exec", self.lab.container(host), "cat", "/var/lib/sparkflows-scorer/deployments.jsonl")
@@ -96,7 +103,7 @@ class Endpoint(object):
 def endpoint(tmp_path_factory):
     install_wrk()
     state = tmp_path_factory.mktemp("endpoint") / "state"
-    lab = Lab("sfmlops-itest-endpoint", state)
+    lab = Lab("sfmlops-itest-endpoint", state, balancers=2)
     up = lab.lab_sh("up")
     try:
         assert up.returncode == 0, up.stderr
@@ -116,6 +123,13 @@ def recap(process):
         if len(parts) > 2 and parts[1] == ":":
             totals[parts[0]] = int(parts[3].split("=")[1])
     return totals
+
+
+def test_every_balancer_has_the_same_configuration_and_serves_the_url(endpoint):
+    configs = [docker("exec", endpoint.lab.container(lb), "cat", "/etc/haproxy/haproxy.cfg").stdout for lb in endpoint.urls]
+    assert "backend scorer_churn-model" in configs[0] and configs[1:] == configs[:1]
+    for url in endpoint.urls.values():
+        assert endpoint.score({"X-API-Key": endpoint.api_key}, url=url) == (200, {"predictions": [0]})
 
 
 def test_the_url_takes_a_key_or_a_user_and_nothing_else(endpoint):
@@ -166,27 +180,39 @@ def test_the_scorers_take_connections_from_the_balancer_only(endpoint):
     other = docker("exec", lab.container("mlflow1"), "python3", "-c",
                    "import socket; socket.create_connection(('scorer1', 8081), timeout=10)")
     assert other.returncode != 0 and "ConnectionRefusedError" in other.stderr, other.stderr
-    # From the balancer: the scorers answer.
-    assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [0]
+    # From either balancer: the scorers answer.
+    for balancer in endpoint.urls:
+        assert endpoint.predictions_on("scorer1", balancer) == endpoint.predictions_on("scorer2", balancer) == [0]
 
 
 def test_a_second_run_changes_nothing(endpoint):
     again = endpoint.run("scorers.yml")
     assert again.returncode == 0, again.stdout[-4000:]
-    assert recap(again) == {"lb1": 0, "scorer1": 0, "scorer2": 0}, recap(again)
+    assert recap(again) == {"lb1": 0, "lb2": 0, "scorer1": 0, "scorer2": 0}, recap(again)
 
 
 def rollout(endpoint, *args):
-    """A playbook run (-v: each task's actions shown) under wrk on the URL: (process, wrk's numbers)."""
-    load = endpoint.load()
+    """A playbook run (-v: each task's actions shown) under wrk on each balancer's URL: (process,
+    wrk's numbers: requests, socket errors and answers >= 400 summed over the balancers, each
+    balancer's output)."""
+    loads = endpoint.load()
     try:
         process = endpoint.run(*args, "-v")
     finally:
-        numbers = load.stop()
-    print("%s %s: %d requests, %d socket errors, %d answers >= 400, p99 %.1f ms" % (
-        args[0], " ".join(args[1:]), numbers["requests"], numbers["socket_errors"], numbers["status"],
-        numbers["p99_us"] / 1000.0))
-    return process, numbers
+        each = dict((lb, load.stop()) for lb, load in loads.items())
+    for lb, numbers in each.items():
+        print("%s %s, %s: %d requests, %d socket errors, %d answers >= 400, p99 %.1f ms" % (
+            args[0], " ".join(args[1:]), lb, numbers["requests"], numbers["socket_errors"], numbers["status"],
+            numbers["p99_us"] / 1000.0))
+    summed = dict((key, sum(numbers[key] for numbers in each.values())) for key in ("requests", "socket_errors", "status"))
+    return process, dict(summed, output="\n".join(numbers["output"] for numbers in each.values()),
+                         least=min(numbers["requests"] for numbers in each.values()))
+
+
+def on_every_balancer(endpoint, process, text):
+    """Whether every balancer's task result (-v: one line per loop item, item=<balancer>) says text."""
+    lines = process.stdout.splitlines()
+    return all(any("(item=%s)" % lb in line and text in line for line in lines) for lb in endpoint.urls)
 
 
 def test_rollout_canary_and_rollback_fail_no_request(endpoint):
@@ -194,17 +220,18 @@ def test_rollout_canary_and_rollback_fail_no_request(endpoint):
     endpoint.publish(scores(1))
     rolled, load = rollout(endpoint, "scorers.yml")
     assert rolled.returncode == 0, rolled.stdout[-5000:]
-    assert (load["socket_errors"], load["status"]) == (0, 0) and load["requests"] > 200, load["output"]
-    assert "scorer_churn-model/scorer1: maint" in rolled.stdout and "scorer_churn-model/scorer2: maint" in rolled.stdout
+    assert (load["socket_errors"], load["status"]) == (0, 0) and load["least"] > 200, load["output"]
+    assert on_every_balancer(endpoint, rolled, "scorer_churn-model/scorer1: maint"), rolled.stdout[-5000:]
+    assert on_every_balancer(endpoint, rolled, "scorer_churn-model/scorer2: maint"), rolled.stdout[-5000:]
     assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [1]
 
     # The same with a canary: scorer1 first, at a tenth of the weight, judged, then scorer2.
     endpoint.publish(scores(2))
     canaried, load = rollout(endpoint, "scorers.yml", "-e", "scorer_canary=true", "-e", "scorer_canary_window=5")
     assert canaried.returncode == 0, canaried.stdout[-5000:]
-    assert (load["socket_errors"], load["status"]) == (0, 0) and load["requests"] > 200, load["output"]
+    assert (load["socket_errors"], load["status"]) == (0, 0) and load["least"] > 200, load["output"]
     assert "Canary scorer1:" in canaried.stdout and "passed" in canaried.stdout.split("Canary scorer1:")[1][:300]
-    assert "scorer_churn-model/scorer1: weight 10" in canaried.stdout
+    assert on_every_balancer(endpoint, canaried, "scorer_churn-model/scorer1: weight 10"), canaried.stdout[-5000:]
     assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [2]
 
     # A bad model: the canary fails part of its requests; the rollout stops after it, scorer1
@@ -220,6 +247,18 @@ def test_rollout_canary_and_rollback_fail_no_request(endpoint):
     assert [r["outcome"] for r in endpoint.history("scorer2")][-1] == "deployed"
     assert endpoint.score({"X-API-Key": endpoint.api_key}) == (200, {"predictions": [2]})
 
+    # A slow model: every answer right, each after 300 ms. The canary (which served thousands of
+    # fast requests before) is judged by its window's own response time and stopped.
+    endpoint.publish(SLOW)
+    slow, load = rollout(endpoint, "scorers.yml", "-e", "scorer_canary=true", "-e", "scorer_canary_window=5",
+                         "-e", "scorer_canary_max_response_ms=150")
+    assert slow.returncode != 0
+    said = " ".join(slow.stdout.split())
+    assert "The canary scorer1 failed its 5 s window: average response time" in said, said[-3000:]
+    assert (load["socket_errors"], load["status"]) == (0, 0), load["output"]
+    assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [2]
+    assert [r["outcome"] for r in endpoint.history("scorer1")][-2:] == ["canary_failed", "rolled_back"]
+
     # Previewed first, every boolean and number given as text (as the shell and AWX give them).
     given = json.loads(endpoint.inventory.read_text())["all"]["children"]
     previewed = endpoint.run("rollback.yml", "--check", *typed_as_text(
@@ -229,7 +268,7 @@ def test_rollout_canary_and_rollback_fail_no_request(endpoint):
     # Rollback: both hosts return to the version before the current one (1), through the drain path.
     rolled_back, load = rollout(endpoint, "rollback.yml")
     assert rolled_back.returncode == 0, rolled_back.stdout[-5000:]
-    assert (load["socket_errors"], load["status"]) == (0, 0) and load["requests"] > 100, load["output"]
+    assert (load["socket_errors"], load["status"]) == (0, 0) and load["least"] > 100, load["output"]
     assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [1]
     assert [r["outcome"] for r in endpoint.history("scorer2")][-1] == "rolled_back"
 
@@ -239,9 +278,10 @@ def test_the_report_shows_versions_balancers_and_deployments(endpoint, tmp_path)
     assert written.returncode == 0, written.stdout[-4000:]
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["red"] == [], report["red"]
-    servers = report["balancers"]["lb1"]["servers"]
-    assert sorted((s["backend"], s["server"], s["status"]) for s in servers) == [
-        ("scorer_churn-model", "scorer1", "UP"), ("scorer_churn-model", "scorer2", "UP")]
+    for balancer in ("lb1", "lb2"):
+        servers = report["balancers"][balancer]["servers"]
+        assert sorted((s["backend"], s["server"], s["status"]) for s in servers) == [
+            ("scorer_churn-model", "scorer1", "UP"), ("scorer_churn-model", "scorer2", "UP")], balancer
     scorer = report["scorers"]["scorer1"][0]
     assert scorer["previous"] and len(scorer["previous"]["model_sha256"]) == 12
     assert report["deployments"]["scorer1"] and report["deployments"]["scorer1"][0]["actor"]
@@ -249,10 +289,10 @@ def test_the_report_shows_versions_balancers_and_deployments(endpoint, tmp_path)
     assert "Balancers" in html and "Last deployments" in html and "previous version" in html
 
 
-def lb_servers(endpoint):
-    """{server: whether it is out of rotation (maintenance forced)} of churn-model's backend on lb1,
-    from its runtime API."""
-    read = docker("exec", endpoint.lab.container("lb1"), "sh", "-c",
+def lb_servers(endpoint, balancer="lb1"):
+    """{server: whether it is out of rotation (maintenance forced)} of churn-model's backend on a
+    balancer, from its runtime API."""
+    read = docker("exec", endpoint.lab.container(balancer), "sh", "-c",
                   "echo 'show servers state scorer_churn-model' | socat -t 5 stdio unix-connect:/run/haproxy/admin.sock")
     rows = [line.split() for line in read.stdout.splitlines()[2:] if line.strip()]
     return dict((row[3], bool(int(row[6]) & 1)) for row in rows)  # srv_name: srv_admin_state bit 1
@@ -266,9 +306,9 @@ def test_a_host_that_fails_stays_out_and_no_other_is_touched(endpoint):
     failed, load = rollout(endpoint, "scorers.yml", "-e", "scorer_health_timeout=8")
     assert failed.returncode != 0
     said = " ".join(failed.stdout.split())
-    assert "scorer1 stays out of the rotation of lb1; no further host was touched" in said, said[-3000:]
+    assert "scorer1 stays out of the rotation of lb1, lb2; no further host was touched" in said, said[-3000:]
     assert (load["socket_errors"], load["status"]) == (0, 0), load["output"]
-    assert lb_servers(endpoint) == {"scorer1": True, "scorer2": False}
+    assert lb_servers(endpoint, "lb1") == lb_servers(endpoint, "lb2") == {"scorer1": True, "scorer2": False}
     assert endpoint.predictions_on("scorer2") == [1]
     assert [r["outcome"] for r in endpoint.history("scorer1")][-1] == "failed"
     assert endpoint.score({"X-API-Key": endpoint.api_key}) == (200, {"predictions": [1]})
@@ -276,14 +316,15 @@ def test_a_host_that_fails_stays_out_and_no_other_is_touched(endpoint):
     refused = endpoint.run("scorers.yml", "--limit", "scorer2", "-e", "scorer_health_timeout=8")
     assert refused.returncode != 0
     said = " ".join(refused.stdout.split())
-    assert "Out of rotation already: lb1 scorer_churn-model/scorer1 maint" in said, said[-3000:]
-    assert lb_servers(endpoint) == {"scorer1": True, "scorer2": False}
+    assert "Out of rotation already: lb1 scorer_churn-model/scorer1 maint, lb2 scorer_churn-model/scorer1 maint" in said, \
+        said[-3000:]
+    assert lb_servers(endpoint, "lb1") == lb_servers(endpoint, "lb2") == {"scorer1": True, "scorer2": False}
     assert endpoint.predictions_on("scorer2") == [1]
     # Fixed on the server: the next run brings the host back into rotation.
     endpoint.publish(scores(1))
     fixed = endpoint.run("scorers.yml")
     assert fixed.returncode == 0, fixed.stdout[-4000:]
-    assert lb_servers(endpoint) == {"scorer1": False, "scorer2": False}
+    assert lb_servers(endpoint, "lb1") == lb_servers(endpoint, "lb2") == {"scorer1": False, "scorer2": False}
 
 
 def test_a_model_removed_from_the_inventory_is_removed_everywhere(endpoint, tmp_path):
@@ -299,8 +340,9 @@ def test_a_model_removed_from_the_inventory_is_removed_everywhere(endpoint, tmp_
 
     removed = endpoint.run("scorers.yml", "-e", json.dumps({"scorer_models": models + [dict(upsell, state="absent")]}))
     assert removed.returncode == 0, removed.stdout[-4000:]
-    config = docker("exec", lab.container("lb1"), "cat", "/etc/haproxy/haproxy.cfg").stdout
-    assert "scorer_upsell" not in config
+    for balancer in ("lb1", "lb2"):
+        config = docker("exec", lab.container(balancer), "cat", "/etc/haproxy/haproxy.cfg").stdout
+        assert "scorer_upsell" not in config, balancer
     for host in ("scorer1", "scorer2"):
         assert docker("exec", lab.container(host), "docker", "inspect", "sparkflows-scorer-upsell").returncode != 0
         listing = docker("exec", lab.container(host), "ls", "/srv/sparkflows-scorer/models", "/var/lib/sparkflows-scorer/models")

@@ -6,13 +6,16 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sparkflows.mlops.plugins.filter.scorer_canary_verdict import scorer_canary_verdict
 
-START = [{"stot": 100, "hrsp_5xx": 0, "econ": 0, "eresp": 0, "rtime": 2}]
-END = [{"stot": 300, "hrsp_5xx": 1, "econ": 0, "eresp": 0, "rtime": 3}]
+# As in the filter's EXAMPLES.
+SERVER = {"backend": "scorer_churn-model", "server": "scorer1"}
+START = [dict(SERVER, stot=100, req_tot=100, hrsp_5xx=0, econ=0, eresp=0, rtime=2)]
+END = [dict(SERVER, stot=300, req_tot=300, hrsp_5xx=1, econ=0, eresp=0, rtime=3)]
 
 
 def test_the_documented_example_passes():
+    # 3 ms over 300 requests after 2 ms over the first 100: 3.5 ms in the window.
     assert scorer_canary_verdict(START, END, {"max_5xx_ratio": 0.05}) == dict(
-        passed=True, reasons=[], requests=200, errors_5xx=1, connection_errors=0, response_ms=3)
+        passed=True, reasons=[], requests=200, errors_5xx=1, connection_errors=0, response_ms=4)
 
 
 def test_a_failing_window_gives_its_reasons():

@@ -14,6 +14,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb import
     canary_verdict,
     credential_digests,
     sources,
+    window_response_ms,
 )
 
 
@@ -147,14 +148,36 @@ def test_a_user_without_name_or_password_is_refused(user):
 # canary_verdict
 
 
-def read(stot=0, hrsp_5xx=0, econ=0, eresp=0, rtime=0):
-    return dict(stot=stot, hrsp_5xx=hrsp_5xx, econ=econ, eresp=eresp, rtime=rtime, backend="scorer_churn-model",
-                server="scorer1")
+def read(stot=0, hrsp_5xx=0, econ=0, eresp=0, rtime=0, req_tot=None, server="scorer1"):
+    return dict(stot=stot, req_tot=stot if req_tot is None else req_tot, hrsp_5xx=hrsp_5xx, econ=econ, eresp=eresp,
+                rtime=rtime, backend="scorer_churn-model", server=server)
+
+
+class HaproxyServer(object):
+    """A server's response-time counters as HAProxy 2.6 keeps and reports them (src/stream.c
+    stream_update_time_stats, src/freq_ctr.h swrate_add_dynamic and swrate_avg, src/stats.c): a
+    plain sum of its first 1024 requests, then a sliding sum over the last 1024; reported as the
+    average, rounded up to whole milliseconds."""
+
+    def __init__(self):
+        self.sum = self.requests = 0
+
+    def answer(self, ms, times=1):
+        for _answer in range(times):
+            self.requests += 1
+            window = 1024 if self.requests > 1024 else 0
+            self.sum = self.sum - ((self.sum + window - 1) // window if window else 0) + ms
+        return self
+
+    def line(self):
+        window = self.requests if 0 < self.requests < 1024 else 1024
+        return read(stot=self.requests, rtime=(self.sum + window - 1) // window)
 
 
 def test_a_clean_window_passes():
+    # 100 requests at 2 ms on average, then 200 more: 3 ms over the 300, so 3.5 ms in the window.
     verdict = canary_verdict([read(stot=100, rtime=2)], [read(stot=300, hrsp_5xx=1, rtime=3)], {"max_5xx_ratio": 0.05})
-    assert verdict == dict(passed=True, reasons=[], requests=200, errors_5xx=1, connection_errors=0, response_ms=3)
+    assert verdict == dict(passed=True, reasons=[], requests=200, errors_5xx=1, connection_errors=0, response_ms=4)
 
 
 def test_default_thresholds():
@@ -179,8 +202,46 @@ def test_errors_before_the_window_do_not_count():
 
 
 def test_a_response_time_over_the_maximum_fails():
-    verdict = canary_verdict([read(stot=10)], [read(stot=20, rtime=1001)])
-    assert verdict["reasons"] == ["average response time 1001 ms (more than 1000 ms)"]
+    verdict = canary_verdict([read(stot=10, rtime=1001)], [read(stot=20, rtime=1001)])
+    assert verdict["reasons"] == ["average response time 1001 ms in the window (more than 1000 ms)"]
+
+
+def test_a_slow_canary_is_not_hidden_by_the_fast_requests_it_served_before():
+    # 5000 fast requests (1 ms) before the window, then 40 at 1500 ms: HAProxy's average of the
+    # last 1024 says 60 ms; the window's own mean is what the canary is judged by.
+    server = HaproxyServer().answer(1, 5000)
+    before = server.line()
+    after = server.answer(1500, 40).line()
+    assert after["rtime"] < 100
+    verdict = canary_verdict([before], [after])
+    assert 1400 <= verdict["response_ms"] <= 1600, verdict
+    assert verdict["reasons"] == ["average response time %d ms in the window (more than 1000 ms)" % verdict["response_ms"]]
+    # The same canary answering fast passes, whatever came before.
+    server = HaproxyServer().answer(900, 5000)
+    before = server.line()
+    assert canary_verdict([before], [server.answer(2, 40).line()])["response_ms"] < 100
+
+
+@pytest.mark.parametrize("before_requests, window, ms", [(0, 30, 700), (300, 200, 40), (900, 500, 250), (20000, 8, 3000)])
+def test_the_window_mean_is_recovered_from_haproxys_average(before_requests, window, ms):
+    server = HaproxyServer().answer(5, before_requests)
+    before = server.line()
+    estimate = window_response_ms(before, server.answer(ms, window).line())
+    # rtime is whole milliseconds: the error is about 1 ms over the window's share of the average.
+    share = min(1.0, 1 - (1 - 1 / 1024.0) ** window) if before_requests + window > 1024 else window / float(before_requests + window)
+    assert abs(estimate - ms) <= 1.5 / share + 1, (estimate, ms)
+
+
+def test_a_window_without_answers_has_no_response_time():
+    assert window_response_ms(read(stot=10, rtime=50), read(stot=10, rtime=50)) is None
+    assert canary_verdict([read(stot=10, rtime=5000)], [read(stot=10, rtime=5000)])["response_ms"] == 0
+
+
+def test_lines_that_do_not_pair_up_fail_the_window():
+    verdict = canary_verdict([read(stot=10)], [read(stot=20), read(stot=20, server="scorer2")])
+    assert verdict["passed"] is False and "cannot be judged" in verdict["reasons"][0]
+    verdict = canary_verdict([read(stot=10)], [read(stot=20, server="scorer2")])
+    assert verdict["passed"] is False and "cannot be judged" in verdict["reasons"][0]
 
 
 def test_too_few_requests_fail_when_a_minimum_is_set():
@@ -190,8 +251,8 @@ def test_too_few_requests_fail_when_a_minimum_is_set():
 
 
 def test_deltas_are_summed_over_every_balancer_and_the_slowest_counts():
-    before = [read(stot=100, hrsp_5xx=1, econ=0), read(stot=50, hrsp_5xx=0, econ=1)]
-    after = [read(stot=150, hrsp_5xx=2, econ=0, rtime=20), read(stot=100, hrsp_5xx=2, econ=1, rtime=40)]
+    before = [read(stot=2000, hrsp_5xx=1, econ=0, rtime=20), read(stot=2000, hrsp_5xx=0, econ=1, rtime=40)]
+    after = [read(stot=2050, hrsp_5xx=2, econ=0, rtime=20), read(stot=2050, hrsp_5xx=2, econ=1, rtime=40)]
     verdict = canary_verdict(before, after, {"max_5xx_ratio": 0.05})
     assert (verdict["requests"], verdict["errors_5xx"], verdict["connection_errors"], verdict["response_ms"]) == (100, 3, 0, 40)
     assert verdict["passed"] is True
