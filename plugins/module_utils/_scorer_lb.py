@@ -100,8 +100,13 @@ def credential_digests(api_keys=None, users=None):
 TIME_STATS_SAMPLES = 1024
 
 
+def _count(read, key):
+    """A counter of a server line (missing or empty: 0)."""
+    return int(read.get(key) or 0)
+
+
 def _total(reads, key):
-    return sum(int(read.get(key) or 0) for read in reads)
+    return sum(_count(read, key) for read in reads)
 
 
 def window_response_ms(before, after):
@@ -110,8 +115,8 @@ def window_response_ms(before, after):
     window are taken out, so a slow canary is not hidden by the fast requests it served before
     it. None when it answered none. rtime is whole milliseconds: the fewer requests in the window
     (against 1024), the coarser the estimate."""
-    start, end = int(before.get('req_tot') or 0), int(after.get('req_tot') or 0)
-    old, new = int(before.get('rtime') or 0), int(after.get('rtime') or 0)
+    start, end = _count(before, 'req_tot'), _count(after, 'req_tot')
+    old, new = _count(before, 'rtime'), _count(after, 'rtime')
     count = end - start
     if count <= 0:
         return None

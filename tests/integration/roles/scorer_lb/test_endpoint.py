@@ -126,7 +126,8 @@ def recap(process):
 
 
 def test_every_balancer_has_the_same_configuration_and_serves_the_url(endpoint):
-    configs = [docker("exec", endpoint.lab.container(lb), "cat", "/etc/haproxy/haproxy.cfg").stdout for lb in endpoint.urls]
+    configs = [docker("exec", endpoint.lab.container(lb), "cat", "/etc/haproxy/haproxy.cfg").stdout
+               for lb in endpoint.lab.balancers]
     assert "backend scorer_churn-model" in configs[0] and configs[1:] == configs[:1]
     for url in endpoint.urls.values():
         assert endpoint.score({"X-API-Key": endpoint.api_key}, url=url) == (200, {"predictions": [0]})
@@ -181,7 +182,7 @@ def test_the_scorers_take_connections_from_the_balancer_only(endpoint):
                    "import socket; socket.create_connection(('scorer1', 8081), timeout=10)")
     assert other.returncode != 0 and "ConnectionRefusedError" in other.stderr, other.stderr
     # From either balancer: the scorers answer.
-    for balancer in endpoint.urls:
+    for balancer in endpoint.lab.balancers:
         assert endpoint.predictions_on("scorer1", balancer) == endpoint.predictions_on("scorer2", balancer) == [0]
 
 
@@ -212,7 +213,7 @@ def rollout(endpoint, *args):
 def on_every_balancer(endpoint, process, text):
     """Whether every balancer's task result (-v: one line per loop item, item=<balancer>) says text."""
     lines = process.stdout.splitlines()
-    return all(any("(item=%s)" % lb in line and text in line for line in lines) for lb in endpoint.urls)
+    return all(any("(item=%s)" % lb in line and text in line for line in lines) for lb in endpoint.lab.balancers)
 
 
 def test_rollout_canary_and_rollback_fail_no_request(endpoint):
@@ -278,7 +279,7 @@ def test_the_report_shows_versions_balancers_and_deployments(endpoint, tmp_path)
     assert written.returncode == 0, written.stdout[-4000:]
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["red"] == [], report["red"]
-    for balancer in ("lb1", "lb2"):
+    for balancer in endpoint.lab.balancers:
         servers = report["balancers"][balancer]["servers"]
         assert sorted((s["backend"], s["server"], s["status"]) for s in servers) == [
             ("scorer_churn-model", "scorer1", "UP"), ("scorer_churn-model", "scorer2", "UP")], balancer
@@ -340,7 +341,7 @@ def test_a_model_removed_from_the_inventory_is_removed_everywhere(endpoint, tmp_
 
     removed = endpoint.run("scorers.yml", "-e", json.dumps({"scorer_models": models + [dict(upsell, state="absent")]}))
     assert removed.returncode == 0, removed.stdout[-4000:]
-    for balancer in ("lb1", "lb2"):
+    for balancer in lab.balancers:
         config = docker("exec", lab.container(balancer), "cat", "/etc/haproxy/haproxy.cfg").stdout
         assert "scorer_upsell" not in config, balancer
     for host in ("scorer1", "scorer2"):
