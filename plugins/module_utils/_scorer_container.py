@@ -14,7 +14,7 @@ container, blue/green when it serves. The strategy takes plain values and an Eng
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils import _scorer_labels as label_keys
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine import (
@@ -30,6 +30,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_options i
     ARGUMENT_SPEC,
     REQUIRED_IF,
     REQUIRED_TOGETHER,
+    SECRET_MAPS,
     ScorerError,
     desired_state,
     differences,
@@ -39,8 +40,10 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_options i
     limits,
     observed_state,
     repo_digest,
+    secret_labels,
     validate,
 )
+from ansible_collections.sparkflows.mlops.plugins.module_utils._secret_maps import SecretMapsModule
 
 
 class Scorer(object):
@@ -216,13 +219,19 @@ class Scorer(object):
         )
         if self.diff:
             before = dict(observed, running=running) if current else {}
-            result['diff'] = dict(before=for_diff(before), after=for_diff(dict(desired, running=running_after)))
+            secret_env = params['secret_env']
+            result['diff'] = dict(before=for_diff(before, secret_env),
+                                  after=for_diff(dict(desired, running=running_after), secret_env))
         return result
 
 
 def run_module():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True, required_if=REQUIRED_IF,
-                           required_together=REQUIRED_TOGETHER)
+    # env's and labels' secret values are hidden from the moment the arguments are read.
+    module = SecretMapsModule(argument_spec=ARGUMENT_SPEC, secret_maps=SECRET_MAPS, supports_check_mode=True,
+                              required_if=REQUIRED_IF, required_together=REQUIRED_TOGETHER)
+    for name in secret_labels(module.params):
+        module.warn('label %s looks like a secret: its value is hidden from this run, but labels are container '
+                    'metadata, listed with it (docker ps, scorer_info), not a place for secrets; pass it in env' % name)
     if not HAS_DOCKER:
         module.fail_json(msg=missing_required_lib('docker (the Docker SDK for Python)'), exception=str(DOCKER_IMPORT_ERROR))
     params = module.params

@@ -23,6 +23,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine im
     connect,
     published_url,
 )
+from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import masked
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_history import previous_good, read as read_history
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_http import timed_call
 
@@ -57,7 +58,8 @@ def describe(container, name, container_port, model_mount='/opt/sparkflows/model
         image=config.get('Image'), image_id=container.get('Image'),
         release=labels.get(label_keys.RELEASE), model_id=labels.get(label_keys.MODEL_ID),
         model_sha256=labels.get(label_keys.MODEL_SHA256), model_path=mount.get('Source'),
-        labels=dict((k, v) for k, v in labels.items() if k.startswith(label_keys.PREFIX)),
+        # Never the container's env; a label whose name looks secret is masked (scorer_container's rule).
+        labels=masked(dict((k, v) for k, v in labels.items() if k.startswith(label_keys.PREFIX))),
         url=url,
     )
 

@@ -67,7 +67,8 @@ def problems(models, with_balancers=False, memory='', cpus=0):
             found.append('scorer_models entry %r is not a dict' % (model,))
             continue
         name = model.get('name')
-        label = 'scorer_models entry %s' % (name if is_name(name) else model)
+        # An entry without a name is shown without its env: its values may be secrets.
+        label = 'scorer_models entry %s' % (name if is_name(name) else dict((k, v) for k, v in model.items() if k != 'env'))
         if not is_name(name):
             found.append('%s: needs a name (letters, digits, . _ -)' % label)
         state = model.get('state', 'present')

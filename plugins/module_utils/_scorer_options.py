@@ -12,7 +12,7 @@ import json
 import os
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils import _scorer_labels as label_keys
-from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK, is_secret_key
+from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import is_secret, masked
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine import (
     ENGINE_ARGSPEC,
     parse_bytes,
@@ -41,6 +41,7 @@ ARGUMENT_SPEC = dict(
     host_port=dict(type='int'),
     bind_address=dict(type='str', default='0.0.0.0'),
     env=dict(type='dict', default={}),
+    secret_env=dict(type='list', elements='str', default=[], no_log=False),
     labels=dict(type='dict', default={}),
     memory=dict(type='str'),
     cpus=dict(type='float'),
@@ -59,6 +60,9 @@ REQUIRED_IF = [
     ('state', 'present', ('image', 'model_path')),
 ]
 REQUIRED_TOGETHER = [('registry_username', 'registry_password')]
+# The free-form maps whose secret values are hidden from everything the module shows
+# (_secret_maps.py): env, with the names secret_env adds; labels, by their names only.
+SECRET_MAPS = dict(env='secret_env', labels=None)
 
 CPU_PERIOD = 100000
 
@@ -221,10 +225,18 @@ def differences(observed, desired):
     return sorted(key for key in desired if observed.get(key) != desired[key])
 
 
-def for_diff(state):
-    """A state as shown in --diff: secret-looking env values masked."""
+def secret_labels(params):
+    """The names of the labels given whose names look secret (their values are hidden, and the
+    module warns: labels are container metadata, not a place for secrets)."""
+    return sorted(str(name) for name in params['labels'] if is_secret(name))
+
+
+def for_diff(state, secret_env=()):
+    """A state as shown in --diff: the secret env values (secret-looking names, and those of
+    secret_env) and secret-looking label values masked."""
     if not state:
         return {}
     shown = dict(state)
-    shown['env'] = dict((k, MASK if is_secret_key(k) else v) for k, v in state.get('env', {}).items())
+    shown['env'] = masked(state.get('env') or {}, secret_env)
+    shown['labels'] = masked(state.get('labels') or {})
     return shown

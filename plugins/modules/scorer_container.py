@@ -39,7 +39,8 @@ attributes:
       for the image's digest, pulls and creates nothing.
   diff_mode:
     support: full
-    details: The compared fields before and after; environment values whose names look secret are masked.
+    details: The compared fields before and after; secret environment values (see O(env)) and label
+      values whose names look secret are masked.
   platform:
     platforms: posix
 requirements:
@@ -150,11 +151,27 @@ options:
       - Environment variables of the scorer. Only these names are compared with the container's,
         and the names this module set before (kept in the C(io.sparkflows.env.names) label); a name
         dropped from O(env) is dropped from the container, which is recreated.
+      - The values of secret entries - those whose names say so (containing C(password), C(passwd),
+        C(secret), C(token), C(private), C(credential), C(access.key), C(accesskey), C(api.key),
+        C(apikey) or C(api_key), in any case, for example C(DB_PASSWORD)), and those named in
+        O(secret_env) - are never shown, as the values of options marked C(no_log) are not - not in
+        the invocation at C(-vvv), JSON callbacks or AWX job events, errors, the diff or the host's log.
+      - The names are recorded on the container (label C(io.sparkflows.env.names)), the values are
+        not; the Docker Engine keeps the values, readable by whoever can inspect the container.
     type: dict
     default: {}
+  secret_env:
+    description:
+      - More names of O(env) whose values are secrets, for names that do not say so (for example
+        V(DSN) or V(MODEL_STORE_URL) with credentials in it). Names absent from O(env) are ignored.
+    type: list
+    elements: str
+    default: []
   labels:
     description:
       - Extra container labels. Only these and the C(io.sparkflows.*) labels are compared.
+      - Labels are metadata listed with the container, not a place for secrets. The value of a
+        label whose name looks secret (the rule of O(env)) is still never shown, and the module warns.
     type: dict
     default: {}
   memory:
@@ -246,6 +263,21 @@ EXAMPLES = r'''
     smoke_payload:
       columns: [age, plan]
       data: [[42, gold]]
+
+- name: Score it with secrets in its environment, read from Vault, never shown
+  sparkflows.mlops.scorer_container:
+    name: scorer-churn-model
+    image: registry.example.net/sparkflows/scorer
+    sparkflows_release: "{{ sparkflows.release }}"
+    model_path: "{{ churn_model.path }}"
+    host_port: 8081
+    env:
+      SCORER_THREADS: "4"
+      # Hidden by its name.
+      DB_PASSWORD: "{{ lookup('community.hashi_vault.vault_kv2_get', 'scorer/db').secret.password }}"
+      # Hidden because it is listed in secret_env.
+      FEATURE_STORE_DSN: "{{ lookup('community.hashi_vault.vault_kv2_get', 'scorer/feature-store').secret.dsn }}"
+    secret_env: [FEATURE_STORE_DSN]
 
 - name: Remove it
   sparkflows.mlops.scorer_container:

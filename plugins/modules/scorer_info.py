@@ -135,7 +135,12 @@ scorers:
     model_id: {description: Sparkflows model id label., type: str, returned: when it exists, sample: '101'}
     model_sha256: {description: SHA-256 label of its model file., type: str, returned: when it exists}
     model_path: {description: The host file mounted at O(model_mount)., type: str, returned: when it exists}
-    labels: {description: Its C(io.sparkflows.*) labels., type: dict, returned: when it exists}
+    labels:
+      description:
+        - Its C(io.sparkflows.*) labels; the value of one whose name looks secret is masked. The
+          container's environment is never returned.
+      type: dict
+      returned: when it exists
     url: {description: Base URL of its published port on this host; None when not running., type: str, returned: when it exists}
     health:
       description: The C(GET) of O(health_path).

@@ -267,3 +267,28 @@ def test_lifting_limits_and_dropping_env_recreate(tmp_path, scorer_registry, con
     assert not [e for e in now["Config"]["Env"] if e.startswith("SCORER_THREADS=")]
     again = run(tmp_path, scorer_registry, container_name, port, model_path=str(model), memory="0", cpus=0)
     assert again.result["changed"] is False, again.stdout
+
+
+def test_env_secrets_reach_the_container_and_are_never_shown(tmp_path, scorer_registry, container_name, model, port):
+    # A secret-looking name, a plain name listed in secret_env, then the password rotated: the
+    # container gets every value; the results (JSON callback), the diff and the warnings none.
+    old, new, dsn = ("sfmlops-%s-%s" % (what, container_name) for what in ("old-pw", "new-pw", "dsn"))
+    options = dict(model_path=str(model), secret_env=["FEATURE_STORE_DSN"], labels={"team": "churn"})
+    first = run(tmp_path, scorer_registry, container_name, port,
+                env={"DB_PASSWORD": old, "FEATURE_STORE_DSN": dsn, "THREADS": "2"}, **options)
+    assert first.rc == 0, first.stdout
+    assert {"DB_PASSWORD=" + old, "FEATURE_STORE_DSN=" + dsn, "THREADS=2"} <= set(inspect(container_name)["Config"]["Env"])
+    shown = first.result["invocation"]["module_args"]["env"]
+    assert shown == {"DB_PASSWORD": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER",
+                     "FEATURE_STORE_DSN": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER", "THREADS": "2"}
+
+    rotated = run(tmp_path, scorer_registry, container_name, port, args=["--check", "--diff"],
+                  env={"DB_PASSWORD": new, "FEATURE_STORE_DSN": dsn, "THREADS": "2"}, **options)
+    assert rotated.rc == 0, rotated.stdout
+    assert (rotated.result["changed"], rotated.result["changed_fields"]) == (True, ["env"])
+    diff = rotated.result["diff"]
+    # The old value is not among this run's: masked by its name (and the listed one by secret_env).
+    assert diff["before"]["env"] == {"DB_PASSWORD": "********", "FEATURE_STORE_DSN": "********", "THREADS": "2"}
+    assert diff["after"]["env"] == diff["before"]["env"]
+    everything = first.stdout + first.stderr + rotated.stdout + rotated.stderr
+    assert [value for value in (old, new, dsn) if value in everything] == []

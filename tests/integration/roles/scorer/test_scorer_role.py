@@ -54,9 +54,9 @@ class Fleet(object):
         self.inventory = tmp_path / "inventory.yml"
         self.inventory.write_text(yaml.safe_dump({"all": {"children": {"scorers": {"hosts": hosts, "vars": group_vars}}}}))
 
-    def run(self, *args, timeout=600):
+    def run(self, *args, timeout=600, env=None):
         env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
-                   ANSIBLE_DEPRECATION_WARNINGS="0")
+                   ANSIBLE_DEPRECATION_WARNINGS="0", **(env or {}))
         command = ["ansible-playbook", "-i", str(self.inventory), os.path.join(REPO_ROOT, "playbooks", "scorers.yml"), *args]
         return subprocess.run(command, capture_output=True, text=True, env=env, timeout=timeout, check=False)
 
@@ -271,3 +271,36 @@ def test_a_missing_sparkflows_connection_is_named_before_anything_changes(fleet)
     assert "sparkflows_api_url is not set: the URL of the Sparkflows server" in " ".join(refused.stdout.split())
     assert not any((fleet.tmp_path / host / "models").exists() for host in HOSTS)
     assert not any(inspect(name) for name in fleet.containers)
+
+
+def test_env_secrets_reach_the_scorer_and_are_never_shown(fleet):
+    # As AWX injects a credential's extra vars (-e @file): a secret-looking name, a plain name
+    # listed in scorer_secret_env, and a model's own env; one host, at -vvv with --diff, then
+    # through the JSON callback (AWX job events are built from the same results).
+    secrets = dict((name, "sfmlops-%s-%d-%s" % (name.lower(), os.getpid(), HOSTS[0])) for name in
+                   ("DB_PASSWORD", "FEATURE_STORE_DSN", "MODEL_STORE_TOKEN"))
+    models = [{"name": "churn", "model_id": 101, "host_port": fleet.ports[HOSTS[0]],
+               "env": {"MODEL_STORE_TOKEN": secrets["MODEL_STORE_TOKEN"]}}]
+    credentials = fleet.tmp_path / "credential-extravars.yml"
+    credentials.write_text(yaml.safe_dump({
+        "scorer_env": {"DB_PASSWORD": secrets["DB_PASSWORD"], "FEATURE_STORE_DSN": secrets["FEATURE_STORE_DSN"],
+                       "SCORER_THREADS": "2"},
+        "scorer_secret_env": ["FEATURE_STORE_DSN"], "scorer_models": models}))
+
+    verbose = fleet.run("--limit", HOSTS[0], "-e", "@%s" % credentials, "-vvv", "--diff")
+    shown = verbose.stdout + verbose.stderr
+    assert verbose.returncode == 0, verbose.stdout[-3000:] + verbose.stderr[-2000:]
+    # The values reached the scorer.
+    env = inspect(fleet.containers[0])["Config"]["Env"]
+    assert all("%s=%s" % item in env for item in secrets.items()) and "SCORER_THREADS=2" in env, env
+    # The module was given them (what is hidden is there to hide), and showed none of them.
+    assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in shown and '"SCORER_THREADS": "2"' in shown, shown[-3000:]
+    assert "+++ after" in shown
+    assert [name for name, value in secrets.items() if value in shown] == [], shown[-3000:]
+
+    as_json = fleet.run("--limit", HOSTS[0], "-e", "@%s" % credentials, "-vvv",
+                        env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"})
+    shown = as_json.stdout + as_json.stderr
+    assert as_json.returncode == 0, shown[-3000:]
+    assert '"plays"' in as_json.stdout and '"SCORER_THREADS": "2"' in shown, shown[-3000:]
+    assert [name for name, value in secrets.items() if value in shown] == [], shown[-3000:]

@@ -39,3 +39,13 @@ def test_the_listing_asks_for_every_container_the_module_made():
     engine = FakeEngine()
     assert managed_names(engine) == ["scorer-a", "scorer-b"]
     assert engine.asked == (True, {"label": "%s=%s" % (label_keys.MANAGED, label_keys.MANAGED_BY)})
+
+
+def test_a_secret_looking_label_is_masked_and_the_env_never_returned():
+    secret = copy.deepcopy(RECORDED)
+    secret["Config"]["Labels"]["io.sparkflows.api_token"] = "label-secret-4d2b"
+    secret["Config"]["Env"] = ["DB_PASSWORD=env-secret-7f3a"]
+    scorer = describe(secret, "sc-test", 8080)
+    assert scorer["labels"]["io.sparkflows.api_token"] == "********"
+    assert scorer["labels"][label_keys.MODEL_ID] == "101"
+    assert "secret-" not in json.dumps(scorer)

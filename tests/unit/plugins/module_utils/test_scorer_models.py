@@ -124,3 +124,8 @@ def test_a_bad_limit_names_the_variable_it_came_from():
                      "scorer_cpus must be 0 (no limit) or more CPUs, got -0.5",
                      "scorer_models entry churn-model: memory must be a size such as 512m or 2g, got lots",
                      "scorer_models entry churn-model: cpus must be 0 (no limit) or more CPUs, got -1"]
+
+
+def test_an_entry_without_a_name_is_shown_without_its_env():
+    found = problems([model(name="bad name", env={"DB_PASSWORD": "hunter2-in-env"})])
+    assert len(found) == 1 and "hunter2-in-env" not in found[0] and "bad name" in found[0]

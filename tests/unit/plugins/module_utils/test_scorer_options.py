@@ -9,6 +9,7 @@ import pytest
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_options import (
     ARGUMENT_SPEC,
     IN_PLACE,
+    SECRET_MAPS,
     ScorerError,
     in_place,
     desired_state,
@@ -16,6 +17,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_options i
     for_diff,
     image_tag,
     observed_state,
+    secret_labels,
     validate,
 )
 
@@ -149,3 +151,30 @@ def test_an_other_image_id_is_a_change():
 def test_diff_masks_secret_looking_env_values():
     shown = for_diff(desired_state(params(env={"DB_PASSWORD": "hunter2", "THREADS": 4}), "sha256:x", "3.1.0"))
     assert shown["env"] == {"DB_PASSWORD": "********", "THREADS": "4"}
+
+
+def test_diff_masks_env_values_named_in_secret_env_and_secret_looking_labels():
+    state = desired_state(params(env={"DSN": "postgres://u:pw@db/x", "THREADS": 4},
+                                 labels={"team": "churn", "api_token": "t0k3n"}), "sha256:x", "3.1.0")
+    shown = for_diff(state, ["DSN"])
+    assert shown["env"] == {"DSN": "********", "THREADS": "4"}
+    assert (shown["labels"]["team"], shown["labels"]["api_token"]) == ("churn", "********")
+    # Without the name listed, the value is shown (what secret_env is for).
+    assert for_diff(state)["env"]["DSN"] == "postgres://u:pw@db/x"
+
+
+def test_diff_of_an_unset_secret_shows_it_unset_and_an_old_secret_masked():
+    # The container's value of a rotated secret is not among this run's values: masked by name.
+    before = for_diff(dict(env={"DB_PASSWORD": "old-secret", "DSN": "old-dsn", "NEW_TOKEN": None}), ["DSN"])
+    assert before["env"] == {"DB_PASSWORD": "********", "DSN": "********", "NEW_TOKEN": None}
+
+
+def test_secret_looking_labels_are_named():
+    assert secret_labels(params(labels={"team": "x", "DB_PASSWORD": "y", "io.example.api_key": "z"})) \
+        == ["DB_PASSWORD", "io.example.api_key"]
+    assert secret_labels(params()) == []
+
+
+def test_secret_env_is_a_documented_list_of_names_not_itself_hidden():
+    assert ARGUMENT_SPEC["secret_env"] == dict(type="list", elements="str", default=[], no_log=False)
+    assert SECRET_MAPS == {"env": "secret_env", "labels": None}
