@@ -5,10 +5,9 @@
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK, is_secret_key
+from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK, is_masked, is_secret_key
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
+    MaskedValues,
     SparkflowsClient,
     SparkflowsError,
     connection_params,
@@ -16,6 +15,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_clien
     validate_url,
 )
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_answers import value_text
+from ansible_collections.sparkflows.mlops.plugins.module_utils._secret_maps import SecretMapsModule
 
 DEPLOY_MODES = ('fire_mlops_server', 'local', 'remote')
 
@@ -45,6 +45,7 @@ ARGUMENT_SPEC = dict(
     settings=dict(type='dict', default={}),
     secret_settings=dict(type='list', elements='str', default=[], no_log=False),
     key_map=dict(type='dict', default={}, no_log=False),
+    write_scope=dict(type='str', default='whole_set', choices=['whole_set', 'changed_entries']),
 )
 
 REQUIRED_IF = [
@@ -97,16 +98,29 @@ def secret_keys_of(params, mapping):
     return keys | set(key for key in params['settings'] if is_secret_key(key))
 
 
-def not_kept(written, read_back, secret_keys):
-    """{key: value read back} of the written keys the server did not keep. A secret counts as
-    kept when it is there and not empty (a server may mask secrets when it answers)."""
+def not_kept(written, read_back):
+    """{key: value read back} of the written keys the server did not keep. A value read back
+    masked (_masking.is_masked) counts as kept when a value was written: the server holds one
+    but will not show it."""
     lost = {}
     for key, value in written.items():
         stored = read_back.get(key, '')
-        kept = bool(stored) == bool(value) if key in secret_keys else stored == value
-        if not kept:
+        if not (stored == value or (value and is_masked(stored))):
             lost[key] = stored
     return lost
+
+
+def restore_values(original, changes):
+    """{key: text} that puts the changed keys back as they were read: a key read empty or not at
+    all is emptied; a key read masked cannot be put back (its value is unknown) and keeps the
+    value written, so that no mask is ever written."""
+    return dict((key, changes[key] if is_masked(original.get(key)) else value_text(original.get(key)))
+                for key in changes)
+
+
+def dropped(before, after, changes):
+    """The keys read with a value before a write and absent after it, but those written."""
+    return sorted(key for key, value in before.items() if key not in changes and value_text(value) and key not in after)
 
 
 def plan(current, desired, secret_keys, update_password):
@@ -140,36 +154,63 @@ def diff_of(current, desired, changes, secret_keys):
     return {'before': before, 'after': after}
 
 
+MASKED_HINT = ('. If this Sparkflows keeps the settings a POST does not name, set write_scope: changed_entries '
+               '(only the changed entries are written); otherwise give these values in settings (with their '
+               'names in secret_settings), so that the whole set can be written with them')
+
+
+def write(client, read, changes, params, secret_keys, check_mode):
+    """Write changes (or, in check mode, make sure they could be written), then prove from a read
+    back that the server kept them; a write it did not keep is undone without writing a mask."""
+    only = params['write_scope'] == 'changed_entries'
+    try:
+        written, body = client.configuration_body(read, changes, only)
+    except MaskedValues as e:
+        raise SparkflowsError(str(e) + MASKED_HINT)
+    if check_mode:
+        return
+    client.save_configurations(body)
+    after = client.configurations().text()
+    lost = not_kept(changes, after)
+    gone = dropped(written.values, after, changes) if only else []
+    if gone:
+        raise SparkflowsError(
+            'Sparkflows replaced its whole configuration set with the %d changed entries: %s are gone. This '
+            'server does not keep what a POST leaves out, so write_scope: changed_entries is wrong for it; '
+            'set those settings again by hand (Administration > Configuration)' % (len(changes), ', '.join(gone)))
+    if lost:
+        client.save_configurations(written.body(restore_values(written.values, changes)) if not only
+                                   else written.changed_entries(restore_values(written.values, changes)))
+        unknown = sorted(key for key in changes if is_masked(written.values.get(key)))
+        raise SparkflowsError(
+            'Sparkflows did not keep %s; the configuration was restored as it was read%s. Sparkflows may name '
+            'these settings differently: set their names with key_map (for the options %s) or correct them in '
+            'settings.' % (
+                ', '.join('%s (reads back %r)' % (key, shown(key, lost[key], secret_keys)) for key in sorted(lost)),
+                ' (but for %s, which it showed masked: written as given)' % ', '.join(unknown) if unknown else '',
+                ', '.join(sorted(option for option, key in key_map(params['key_map']).items() if key in lost))
+                or 'none'))
+
+
 def run_module():
-    module = AnsibleModule(**module_kwargs(ARGUMENT_SPEC, required_if=REQUIRED_IF))
+    # Secret settings are hidden from the moment the arguments are read, before any check can
+    # fail: never in clear, not even in invocation.module_args (-vvv, JSON callbacks, AWX job events).
+    module = SecretMapsModule(secret_maps={'settings': 'secret_settings'},
+                              **module_kwargs(ARGUMENT_SPEC, required_if=REQUIRED_IF))
     params = module.params
     try:
         mapping = key_map(params['key_map'])
         secret_keys = secret_keys_of(params, mapping)
-        # Before anything can fail or return: secret values never leave the module in clear,
-        # not even in invocation.module_args (-vvv, JSON callbacks, AWX job events).
-        for key, value in params['settings'].items():
-            if key in secret_keys and value_text(value):
-                module.no_log_values.add(value_text(value))
         validate(params)
         desired = desired_values(params, mapping)
         client = SparkflowsClient(**connection_params(params))
         read = client.configurations()
         current = read.text()
+        # A value the server shows masked is a secret it keeps: shown masked, under update_password.
+        secret_keys |= set(read.masked_names()) & set(desired)
         changes = plan(current, desired, secret_keys, params['update_password'])
-        if changes and not module.check_mode:
-            client.save_configurations(read, changes)
-            lost = not_kept(changes, client.configurations().text(), secret_keys)
-            if lost:
-                # Back to the set as read; a key it did not hold is emptied (no value, as read).
-                client.save_configurations(read, dict((key, '') for key in changes if key not in read.values))
-                raise SparkflowsError(
-                    'Sparkflows did not keep %s; the configuration was restored as it was read. Sparkflows '
-                    'may name these settings differently: set their names with key_map (for the options %s) '
-                    'or correct them in settings.' % (
-                        ', '.join('%s (reads back %r)' % (key, shown(key, lost[key], secret_keys))
-                                  for key in sorted(lost)),
-                        ', '.join(sorted(option for option, key in mapping.items() if key in lost)) or 'none'))
+        if changes:
+            write(client, read, changes, params, secret_keys, module.check_mode)
     except SparkflowsError as e:
         module.fail_json(msg=str(e))
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 import re
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import is_masked
+
 # Keys of the release-info answer that carry the release, most specific first.
 RELEASE_KEYS = ('release', 'version', 'releaseVersion')
 # A release is used as (part of) an image tag: Docker's tag alphabet, starting with a digit.
@@ -117,14 +119,20 @@ def _entry_fields(entries):
     return None
 
 
+SHAPE_TEXT = dict(entries='a list of entries', flat='an object of names and values',
+                  page='a Spring Data page of entries', grouped='entries grouped by category')
+
+
 class Configurations(object):
-    """The configuration set as read from GET /api/v1/configurations, and the body that writes
-    it back whole, in the same shape, with changes applied (read-modify-write: a POST that
-    replaces the whole set loses nothing).
+    """The configuration set as read from GET /api/v1/configurations (or /infer), and the bodies
+    that write it back in the same shape with changes applied: the whole set (read-modify-write:
+    a POST that replaces the whole set loses nothing) or the changed entries alone.
 
     Shapes: a list of entries ({name, value}, {configKey, configValue} or {key, value}, other
-    fields kept), a complete Spring Data page of entries ({content: [...], totalElements: N}),
-    a flat object {name: value}, or entries grouped by category {category: [entries]}."""
+    fields such as an entity's id kept), a complete Spring Data page of entries ({content: [...],
+    totalElements: N}), a flat object {name: value}, or entries grouped by category
+    {category: [entries]}. A page is read but not written: what a POST takes in its place is
+    not known (writable is False)."""
 
     def __init__(self, answer):
         self.answer = answer
@@ -167,32 +175,59 @@ class Configurations(object):
         """{name: value as text}."""
         return dict((name, value_text(value)) for name, value in self.values.items())
 
+    @property
+    def writable(self):
+        """Whether a body in the shape read is known: every shape but the page."""
+        return self.shape != 'page'
+
+    @property
+    def shape_text(self):
+        return SHAPE_TEXT[self.shape]
+
+    def masked_names(self, exclude=()):
+        """The names whose values were read masked (_masking.is_masked), but those in exclude."""
+        return sorted(name for name, value in self.values.items() if name not in exclude and is_masked(value))
+
     def body(self, changes):
         """The whole set in the shape read, with changes ({name: text}) applied and new names added."""
+        return self._body(changes, keep_all=True)
+
+    def changed_entries(self, changes):
+        """Only the entries of the changed names, in the shape read: an entry read keeps its other
+        fields (an entity's id), a new name is a new entry (in the closest group when grouped)."""
+        return self._body(changes, keep_all=False)
+
+    def _body(self, changes, keep_all):
+        if not self.writable:
+            raise UnrecognisedAnswer('configurations as %s cannot be written back' % self.shape_text)
         if self.shape == 'flat':
-            body = dict(self.answer)
+            body = dict(self.answer) if keep_all else {}
             body.update(changes)
             return body
+        pending = dict(changes)
         if self.shape == 'grouped':
             body = copy.deepcopy(self.answer)
-            pending = dict(changes)
             for category, fields in self.groups.items():
-                _apply(body[category], fields, pending)
+                body[category] = _apply(body[category], fields, pending, keep_all)
             for name, value in sorted(pending.items()):
-                category = _closest_group(body, self.groups, name)
+                category = _closest_group(self.answer, self.groups, name)
                 body[category].append({self.groups[category][0]: name, self.groups[category][1]: value})
-            return body
-        entries = copy.deepcopy(self.answer['content'] if self.shape == 'page' else self.answer)
-        pending = dict(changes)
-        _apply(entries, self.fields, pending)
+            return dict((category, entries) for category, entries in body.items() if keep_all or entries)
+        entries = _apply(copy.deepcopy(self.answer), self.fields, pending, keep_all)
         entries.extend({self.fields[0]: name, self.fields[1]: value} for name, value in sorted(pending.items()))
         return entries
 
 
-def _apply(entries, fields, pending):
+def _apply(entries, fields, pending, keep_all=True):
+    """The entries with the pending values ({name: text}) set and popped; the others too when keep_all."""
+    kept = []
     for entry in entries:
         if entry[fields[0]] in pending:
             entry[fields[1]] = pending.pop(entry[fields[0]])
+            kept.append(entry)
+        elif keep_all:
+            kept.append(entry)
+    return kept
 
 
 def _closest_group(body, groups, name):

@@ -20,6 +20,17 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils import _sparkflow
 
 # The client's error and URL check are the transport's (the modules import them from here).
 SparkflowsError = transport.SparkflowsError
+
+
+class MaskedValues(SparkflowsError):
+    """A configuration write that would carry values the server showed masked; names: their keys."""
+
+    def __init__(self, names):
+        super(MaskedValues, self).__init__('Sparkflows showed %s masked: a write of the whole set would replace '
+                                           'them with the mask, so nothing was written' % ', '.join(names))
+        self.names = names
+
+
 validate_url = transport.validate_url
 
 # Connection options shared by every module that talks to Sparkflows (documented once in
@@ -47,6 +58,7 @@ PATHS = dict(
     user_info='/api/v1/users/user-info',
     is_admin='/api/v1/user/isAdmin/isSuperuser',
     configurations='/api/v1/configurations',
+    configurations_infer='/api/v1/configurations/infer',
     workflow_by_name='/api/v1/workflows/name/{name}',
     workflow_execute='/api/v1/workflow/execute',
     execution_status='/api/v1/workflow-executions/{execution_id}/status',
@@ -114,10 +126,40 @@ class SparkflowsClient(transport.SparkflowsHttp):
         """The configuration set (answers.Configurations: .text() is {name: value})."""
         return self.read('GET', PATHS['configurations'], answers.Configurations)
 
-    def save_configurations(self, current, changes):
-        """Write the whole set back (read-modify-write of current, the answers.Configurations
-        read before), with changes ({name: text}) applied."""
-        return self.call('POST', PATHS['configurations'], current.body(changes), expect='any')
+    def configurations_to_write(self):
+        """The configuration set as GET /api/v1/configurations/infer gives it: the JSON that POST
+        /api/v1/configurations takes back (documented, its shape not public). None where the
+        server does not serve it (404, 405, 501): then the shape GET answers is the one written."""
+        try:
+            return self.read('GET', PATHS['configurations_infer'], answers.Configurations)
+        except SparkflowsError as e:
+            if e.status in (404, 405, 501):
+                return None
+            raise
+
+    def configuration_body(self, read, changes, only_changed=False):
+        """(the answers.Configurations written, the POST body) that writes changes ({name: text})
+        to the configuration set read (an answers.Configurations): the whole set in the shape the
+        server takes back (/infer's where it answers, else the shape read), or with only_changed
+        the entries of the changed names alone. Nothing is written; only GETs are made.
+
+        A value the server showed masked is never written: a body that would carry one back
+        raises MaskedValues (the caller names what resolves it), a shape whose POST form is not
+        known raises SparkflowsError."""
+        written = self.configurations_to_write() or read
+        if not written.writable:
+            raise SparkflowsError('Sparkflows answers GET %s as %s and does not serve %s, which would say what '
+                                  'shape POST %s takes: nothing was written'
+                                  % (PATHS['configurations'], written.shape_text, PATHS['configurations_infer'],
+                                     PATHS['configurations']))
+        carried = [] if only_changed else written.masked_names(exclude=changes)
+        if carried:
+            raise MaskedValues(carried)
+        return written, written.changed_entries(changes) if only_changed else written.body(changes)
+
+    def save_configurations(self, body):
+        """POST /api/v1/configurations with a body made by configuration_body."""
+        return self.call('POST', PATHS['configurations'], body, expect='any')
 
     def open_download(self, model_id, file_type, headers=None, method='GET'):
         """Open a model download (GET, or HEAD to ask without the body).

@@ -35,7 +35,12 @@ HINTS = {401: HINT_401, 403: 'the Sparkflows user is not allowed to do this (an 
 
 
 class SparkflowsError(Exception):
-    """One clear, single-line message about a failed API call."""
+    """One clear, single-line message about a failed API call; status is the HTTP status of an
+    error answer (None when there was no answer, or the call was refused before it was made)."""
+
+    def __init__(self, message, status=None):
+        super(SparkflowsError, self).__init__(message)
+        self.status = status
 
 
 def validate_url(url, what='api_url'):
@@ -131,7 +136,7 @@ class SparkflowsHttp(object):
             headers['Content-Type'] = 'application/json'
         status, ctype, content = self._send(method, path, body, headers)
         if status >= 400:
-            raise SparkflowsError(self._error_message(method, path, status, ctype, content))
+            raise SparkflowsError(self._error_message(method, path, status, ctype, content), status)
         if status in REDIRECTS:
             raise SparkflowsError('%s %s: HTTP %d redirect (to a login page?): check the credentials and api_url'
                                   % (method, self.base_url + path, status))

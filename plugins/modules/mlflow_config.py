@@ -12,12 +12,23 @@ description:
   - Sets, through the Sparkflows REST API, the MLflow tracking URL, MLflow login, deploy mode,
     Fire MLOps host and port, and the SSH key path of remote mode.
   - Only the keys of the options you set (and of O(settings)) are compared and changed; every
-    other configuration key keeps its value. The whole configuration set is read, changed and
-    written back (read-modify-write, in the shape the server answered), so a server whose
-    C(POST /api/v1/configurations) replaces the whole set loses nothing.
+    other configuration key keeps its value. By default (O(write_scope=whole_set)) the whole
+    configuration set is read, changed and written back (read-modify-write), so a server whose
+    C(POST /api/v1/configurations) replaces the whole set loses nothing. The body takes the shape
+    C(GET /api/v1/configurations/infer) answers where the server serves it (the documented way
+    to learn what the POST takes), else the shape C(GET /api/v1/configurations) answered; a shape
+    whose written form is not known (a Spring Data page without C(/infer)) fails before anything
+    is written, naming it.
+  - A value the server showed masked (C(********), C(****1234), C(<hidden>), C([PROTECTED]),
+    C($encrypted$)) is never written back. When writing the whole set would carry one (an S3
+    secret key, another tool's password, the MLflow password kept under
+    O(update_password=on_create)), the task fails before writing, naming those keys; set
+    O(write_scope=changed_entries) for a server that keeps what a POST does not name, or give
+    their values in O(settings).
   - After writing, the configuration is read back. When the server did not keep a key (it does
-    not define that name), the configuration is restored as it was read and the task fails,
-    naming each such key; set its name with O(key_map) (or correct it in O(settings)).
+    not define that name), the configuration is restored as it was read (a key it showed masked
+    keeps the value written, never the mask) and the task fails, naming each such key; set its
+    name with O(key_map) (or correct it in O(settings)). A value read back masked counts as kept.
   - A configuration answer of a shape the collection does not recognise fails, naming the
     endpoint and what came, before anything is written.
   - Needs a Sparkflows administrator.
@@ -28,7 +39,8 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reads the configuration, writes nothing.
+    details: Reads the configuration (and C(/infer)), writes nothing; a write that would be refused (a masked
+      value to carry, an unknown shape) fails as it would without check mode.
   diff_mode:
     support: full
     details: Before and after of the managed keys, secrets masked.
@@ -57,6 +69,10 @@ options:
     description:
       - V(always) writes O(password) when it differs from the stored one; V(on_create) only
         when no password is stored yet.
+      - Also applies to every other secret of the task (O(secret_settings), settings whose names
+        say secret, keys the server shows masked).
+      - A server that shows the stored password masked cannot tell whether it differs, so
+        V(always) writes it, and reports a change, on every run; V(on_create) then keeps it.
     type: str
     choices: [always, on_create]
     default: always
@@ -105,6 +121,18 @@ options:
       - The first two are documented by Sparkflows; check the others against your release.
     type: dict
     default: {}
+  write_scope:
+    description:
+      - V(whole_set) writes the whole configuration set back with the changes applied (right for
+        every server); refused before writing when the set holds a value the server showed masked
+        (other than the keys being changed).
+      - V(changed_entries) writes only the entries being changed (an entry read keeps its other
+        fields, such as its id), only for a server that keeps the settings a POST does not name.
+        The read-back checks it; if the server dropped the other settings, the task fails naming
+        them (they must then be set again by hand).
+    type: str
+    choices: [whole_set, changed_entries]
+    default: whole_set
 author:
   - sparkflows.mlops maintainers (@sparkflows)
 '''

@@ -15,6 +15,8 @@ Test controls live under /_emulator/ (no authentication):
                              silent (one variant per uncertainty, see VARIANTS): {"config_shape":
                              "flat", "config_post": "replace", ...}
   POST /_emulator/reset      forget requests and faults, and return to the variants it started with
+  GET  /_emulator/configurations   the configurations as stored, secrets in clear (what GET masks)
+  POST /_emulator/configurations   store these {name: value} as they are (a seed)
 
 Model files are served from --models-dir: DIR/<model id>.<fileType>, with ETag, HEAD,
 If-None-Match and Range; DIR/models.json, when present, replaces the model list.
@@ -62,6 +64,13 @@ VARIANTS = {
     "config_shape": ("entries", "flat", "page", "grouped", "entities"),
     # POST /api/v1/configurations: merges the keys sent, or replaces the whole set with them.
     "config_post": ("merge", "replace"),
+    # GET /api/v1/configurations (and /infer) show secret values masked as ********, in clear,
+    # or as [PROTECTED]; whatever POST is given is stored, a mask too (as a plain server would).
+    "config_secrets": ("masked", "clear", "protected"),
+    # GET /api/v1/configurations/infer: not served (404; POST takes the shape GET answers), or
+    # served as JPA-style entities [{id, configKey, configValue, category}] - and then POST takes
+    # only that shape (an id must be the one of its key), whatever shape GET answers.
+    "config_infer": ("absent", "entities"),
     # Keys the server does not define: kept, or silently dropped on POST.
     "unknown_keys": ("keep", "drop"),
     # Model versions in the model list: numbers, or strings ("10").
@@ -83,6 +92,9 @@ DEFINED_KEYS = frozenset((
     "mlops.aws.s3.secret.key", "mlops.aws.s3.endpoint.url", "mlops.aws.s3.ignore.tls", "mlops.models.state.values",
     "mlops.target.deployment", "mlops.region", "mlops.aws_id", "mlops.arn",
 ))
+# The emulated server's own idea of a secret setting (not the client's word list).
+SECRET_PARTS = ("password", "secret", "access.key", "token")
+MASKS = {"masked": "********", "protected": "[PROTECTED]"}
 NO_FAULTS = {"html": False, "fail_next": [], "html_download": False, "drop_after": None, "no_ranges": False}
 DOWNLOAD = re.compile(r"^/api/v1/mlmodel/outputModel/(?P<id>[^/]+)/download/(?P<file_type>[^/]+)$")
 CHUNK = 1 << 20
@@ -103,9 +115,21 @@ class State(object):
         self.requests = []
         self.faults = dict(NO_FAULTS)
         self.configurations = {}
+        self.config_ids = {}  # key -> the id of its entity, given when the key first came
         if state_file and os.path.exists(state_file):
             with open(state_file) as f:
                 self.configurations = {item["name"]: item["value"] for item in json.load(f)}
+
+    def config_id(self, key):
+        if key not in self.config_ids:
+            self.config_ids[key] = max(self.config_ids.values() or [0]) + 1
+        return self.config_ids[key]
+
+    def shown_configurations(self):
+        """The configurations as GET shows them: secrets masked in the config_secrets variant."""
+        mask = MASKS.get(self.variants["config_secrets"])
+        return dict((key, mask if mask and value not in (None, "") and any(part in key.lower() for part in SECRET_PARTS)
+                     else value) for key, value in self.configurations.items())
 
     def models(self):
         listing = os.path.join(self.models_dir or "", "models.json")
@@ -224,6 +248,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.state.faults = dict(NO_FAULTS)
                 self.state.variants = dict(self.state.start_variants)
             return self._send(200, {})
+        if path == "/_emulator/configurations":
+            with self.state.lock:
+                if self.command == "POST":
+                    self.state.configurations.update(json.loads(self._body() or b"{}"))
+                    self.state.save()
+                return self._send(200, self.state.configurations)
         if path == "/_emulator/variant" and self.command == "POST":
             asked = json.loads(self._body() or b"{}")
             wrong = sorted(name for name, value in asked.items() if value not in VARIANTS.get(name, ()))
@@ -263,9 +293,18 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(403, {"error": "access_denied", "error_description": "Access is denied"})
             if method == "GET":
                 with self.state.lock:
-                    return self._send(200, configurations_answer(self.state.configurations, variants["config_shape"]))
+                    return self._send(200, configurations_answer(self.state.shown_configurations(),
+                                                                 variants["config_shape"], self.state.config_id))
             if method == "POST":
                 return self._save_configurations()
+        if path == "/api/v1/configurations/infer" and method == "GET":
+            if not is_admin:
+                return self._send(403, {"error": "access_denied", "error_description": "Access is denied"})
+            if variants["config_infer"] == "absent":
+                return self._send(404, {"error": "Not Found", "path": path})
+            with self.state.lock:
+                return self._send(200, configurations_answer(self.state.shown_configurations(), "entities",
+                                                             self.state.config_id))
         if method == "GET" and path.startswith("/api/v1/workflows/name/"):
             name = unquote(path[len("/api/v1/workflows/name/"):])
             if name not in WORKFLOWS:
@@ -347,10 +386,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _save_configurations(self):
         variants = self.state.variants
+        shape = "entities" if variants["config_infer"] != "absent" else variants["config_shape"]
         try:
-            updates = configurations_posted(json.loads(self._body()), variants["config_shape"])
+            with self.state.lock:
+                updates = configurations_posted(json.loads(self._body()), shape, self.state.config_id)
         except (ValueError, TypeError, KeyError, AttributeError):
-            return self._send(400, {"error": "bad_request", "message": "expected the configurations as GET answers them"})
+            return self._send(400, {"error": "bad_request", "message": "expected the configurations as %s"
+                                    % ("/infer answers them" if shape == "entities" and variants["config_infer"] != "absent"
+                                       else "GET answers them")})
         with self.state.lock:
             if variants["unknown_keys"] == "drop":
                 updates = dict((k, v) for k, v in updates.items() if k in DEFINED_KEYS or k in self.state.configurations)
@@ -390,7 +433,7 @@ class Handler(BaseHTTPRequestHandler):
         return self._send(200, state, "text/plain")
 
 
-def configurations_answer(configurations, shape):
+def configurations_answer(configurations, shape, config_id):
     """The configuration set as GET answers it in the shape of the config_shape variant."""
     items = sorted(configurations.items())
     entries = [{"name": k, "value": v} for k, v in items]
@@ -404,21 +447,38 @@ def configurations_answer(configurations, shape):
             groups["MLOps" if entry["name"].startswith("mlops.") else "General"].append(entry)
         return groups
     if shape == "entities":
-        return [{"id": i + 1, "configKey": k, "configValue": v, "category": k.split(".")[0]} for i, (k, v) in enumerate(items)]
+        return [{"id": config_id(k), "configKey": k, "configValue": v, "category": k.split(".")[0]} for k, v in items]
     return entries
 
 
-def configurations_posted(body, shape):
-    """{name: value} of a POST body in the shape GET answers (a list of entries for a page)."""
+def configurations_posted(body, shape, config_id):
+    """{name: value} of a POST body in the shape named (for a page: a list of its entries); any
+    other body raises (a 400). Values must be text, numbers, booleans or null; an entity's id
+    must be the one of its key."""
     if shape == "flat":
         if not isinstance(body, dict):
             raise TypeError("flat")
-        return dict((str(k), v) for k, v in body.items())
-    if shape == "grouped":
-        return dict((item["name"], item["value"]) for entries in body.values() for item in entries)
-    if shape == "entities":
-        return dict((item["configKey"], item["configValue"]) for item in body)
-    return dict((item["name"], item["value"]) for item in body)
+        posted = dict((str(k), v) for k, v in body.items())
+    elif shape == "grouped":
+        if not isinstance(body, dict) or not all(isinstance(entries, list) for entries in body.values()):
+            raise TypeError("grouped")
+        posted = dict((item["name"], item["value"]) for entries in body.values() for item in entries)
+    elif shape == "entities":
+        if not isinstance(body, list):
+            raise TypeError("entities")
+        posted = {}
+        for item in body:
+            if "id" in item and item["id"] != config_id(item["configKey"]):
+                raise ValueError("id %r is not the one of %s" % (item["id"], item["configKey"]))
+            posted[item["configKey"]] = item["configValue"]
+    else:
+        if not isinstance(body, list):
+            raise TypeError(shape)
+        posted = dict((item["name"], item["value"]) for item in body)
+    if not all(isinstance(key, str) and (value is None or isinstance(value, (str, int, float, bool)))
+               for key, value in posted.items()):
+        raise TypeError("values")
+    return posted
 
 
 def main(argv=None):

@@ -59,11 +59,16 @@ def test_first_run_changes_second_run_does_not(tmp_path, seeded):
     assert sorted(first.result["changed_keys"]) == sorted(EXPECTED)
     assert stored(seeded) == dict(UNRELATED, **EXPECTED)
 
+    # The emulator shows the stored password masked, as a real server may: update_password=always
+    # cannot tell whether it differs, so it writes it again; on_create keeps it.
     second = run(tmp_path, seeded, FULL)
     assert second.rc == 0, second.stdout
-    assert second.result["changed"] is False
-    assert second.result["changed_keys"] == []
+    assert second.result["changed_keys"] == ["mlops.mlflow.password"]
     assert second.result["configuration"]["mlops.mlflow.password"] == "********"
+    third = run(tmp_path, seeded, dict(FULL, update_password="on_create"))
+    assert third.rc == 0, third.stdout
+    assert third.result["changed"] is False and third.result["changed_keys"] == []
+    assert stored(seeded) == dict(UNRELATED, **EXPECTED)
 
 
 def test_check_mode_sends_nothing(tmp_path, seeded):
@@ -211,12 +216,102 @@ def text_values(emulator):
 @pytest.mark.parametrize("post", VARIANTS["config_post"])
 def test_every_configuration_variant_is_set_once_and_loses_nothing(tmp_path, seeded, shape, post):
     seeded.control("variant", {"config_shape": shape, "config_post": post})
-    first = run(tmp_path, seeded, FULL)
+    before = seeded.state_bytes()
+    options = dict(FULL, update_password="on_create")
+    first = run(tmp_path, seeded, options)
+    if shape == "page":
+        # What a POST takes in place of a page is not known (this server has no /infer):
+        # refused before anything is written (test_the_infer_shape_is_the_one_written: with it).
+        assert_refused(first, seeded, before, "Sparkflows answers GET /api/v1/configurations as a Spring Data page "
+                       "of entries and does not serve /api/v1/configurations/infer")
+        return
     assert first.rc == 0, first.stdout
     assert first.result["changed"] is True
     assert stored(seeded) == dict(UNRELATED, **EXPECTED)  # a replacing POST wiped nothing
-    second = run(tmp_path, seeded, FULL)
+    second = run(tmp_path, seeded, options)
     assert second.rc == 0 and second.result["changed"] is False, second.stdout
+
+
+@pytest.mark.parametrize("shape", VARIANTS["config_shape"])
+def test_the_infer_shape_is_the_one_written(tmp_path, seeded, shape):
+    # This server takes back only what /infer answers (entities with ids), whatever GET shows.
+    seeded.control("variant", {"config_shape": shape, "config_infer": "entities", "config_post": "replace"})
+    result = run(tmp_path, seeded, {"tracking_url": "http://mlflow.lab:5000", "deploy_mode": "local"})
+    assert result.rc == 0, result.stdout
+    assert stored(seeded) == dict(UNRELATED, **{"mlops.mlflow.trackingURL": "http://mlflow.lab:5000",
+                                                "mlops.mlflow.deploy.mode": "local"})
+    assert [r["status"] for r in posts(seeded)] == [200]
+
+
+# -- a server that shows secrets masked: a mask is never written back ----------------------
+
+OTHER_SECRETS = {"mlops.aws.s3.secret.key": "S3-Kept-S3cret-71", "mlops.kubeflow.password": "Kf-Kept-Passw0rd-72"}
+
+
+@pytest.fixture
+def with_secrets(seeded):
+    seed_configurations(seeded, OTHER_SECRETS)
+    return seeded
+
+
+# Each shape GET may answer, without /infer and with it (whose entities POST then takes), and
+# each mask form: the pairs, not every combination (each case is two playbook runs).
+MASKED_CASES = ([("masked", shape, "absent") for shape in VARIANTS["config_shape"] if shape != "page"]
+                + [("protected", "grouped", "entities"), ("masked", "page", "entities")])
+
+
+@pytest.mark.parametrize("secrets, shape, infer", MASKED_CASES)
+def test_masked_secrets_block_a_whole_set_write_before_anything_is_sent(tmp_path, with_secrets, secrets, shape, infer):
+    with_secrets.control("variant", {"config_shape": shape, "config_secrets": secrets, "config_infer": infer})
+    before = with_secrets.state_bytes()
+    for args in ([], ["--check"]):
+        result = run(tmp_path, with_secrets, FULL, args=args)
+        assert_refused(result, with_secrets, before, "Sparkflows showed mlops.aws.s3.secret.key, "
+                       "mlops.kubeflow.password masked: a write of the whole set would replace them with the mask, "
+                       "so nothing was written. If this Sparkflows keeps the settings a POST does not name, set "
+                       "write_scope: changed_entries")
+    assert stored(with_secrets) == dict(UNRELATED, **OTHER_SECRETS)
+
+
+CHANGED_ENTRIES_CASES = [("always",) + case for case in MASKED_CASES] + [("on_create",) + MASKED_CASES[0],
+                                                                         ("on_create",) + MASKED_CASES[-2]]
+
+
+@pytest.mark.parametrize("update_password, secrets, shape, infer", CHANGED_ENTRIES_CASES)
+def test_changed_entries_keep_every_stored_secret_over_two_runs(tmp_path, with_secrets, update_password, secrets, shape, infer):
+    with_secrets.control("variant", {"config_shape": shape, "config_secrets": secrets, "config_infer": infer})
+    options = dict(FULL, update_password=update_password, write_scope="changed_entries")
+    first = run(tmp_path, with_secrets, options)
+    assert first.rc == 0, first.stdout
+    assert sorted(first.result["changed_keys"]) == sorted(EXPECTED)
+    second = run(tmp_path, with_secrets, options)
+    assert second.rc == 0, second.stdout
+    # The password shows masked: always writes it again (and only it), on_create keeps it.
+    assert second.result["changed_keys"] == (["mlops.mlflow.password"] if update_password == "always" else [])
+    assert stored(with_secrets) == dict(UNRELATED, **dict(OTHER_SECRETS, **EXPECTED))
+
+
+def test_changed_entries_on_a_replacing_server_fail_naming_what_is_gone(tmp_path, with_secrets):
+    with_secrets.control("variant", {"config_post": "replace"})
+    result = run(tmp_path, with_secrets, dict(FULL, write_scope="changed_entries"))
+    assert result.rc != 0
+    assert ("Sparkflows replaced its whole configuration set with the 6 changed entries: app.unrelated.setting, "
+            "mlops.aws.s3.secret.key, mlops.kubeflow.password, mlops.models.state.values are gone"
+            in result.result["msg"]), result.result["msg"]
+    assert MLFLOW_PASSWORD not in result.stdout
+
+
+def test_a_failed_write_is_undone_without_writing_a_mask(tmp_path, seeded):
+    assert run(tmp_path, seeded, {"tracking_url": FULL["tracking_url"], "password": MLFLOW_PASSWORD}).rc == 0
+    seeded.control("variant", {"unknown_keys": "drop"})
+    result = run(tmp_path, seeded, {"password": "N3w-Passw0rd-9", "fire_mlops_host": "mlflow.lab",
+                                    "fire_mlops_port": 8086})
+    assert result.rc != 0
+    assert ("the configuration was restored as it was read (but for mlops.mlflow.password, which it showed "
+            "masked: written as given)" in result.result["msg"]), result.result["msg"]
+    after = stored(seeded)
+    assert after["mlops.mlflow.password"] == "N3w-Passw0rd-9"
+    assert not any(value == "********" for value in after.values())
 
 
 @pytest.mark.parametrize("post", VARIANTS["config_post"])

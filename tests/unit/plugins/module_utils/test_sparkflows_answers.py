@@ -14,17 +14,62 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_clien
     SparkflowsClient,
     SparkflowsError,
 )
-from emulator.sparkflows_emulator import VARIANTS, configurations_answer
+from emulator.sparkflows_emulator import VARIANTS, configurations_answer, configurations_posted
 
 CONFIGURATIONS = {"mlops.port": "5000", "mlops.mlflow.trackingURL": "http://mlflow:5000", "other.key": "x"}
 
 
-@pytest.mark.parametrize("shape", VARIANTS["config_shape"])
-def test_every_emulated_configuration_shape_reads_and_writes_back(shape):
-    read = answers.Configurations(configurations_answer(CONFIGURATIONS, shape))
+IDS = {}
+
+
+def ids(key):
+    """The emulator's id of a key: one per key, stable."""
+    return IDS.setdefault(key, len(IDS) + 1)
+
+
+@pytest.mark.parametrize("shape", [shape for shape in VARIANTS["config_shape"] if shape != "page"])
+def test_every_writable_configuration_shape_reads_and_writes_back_in_kind(shape):
+    read = answers.Configurations(configurations_answer(CONFIGURATIONS, shape, ids))
     assert read.text() == CONFIGURATIONS
-    written = answers.Configurations(read.body({"mlops.port": "5001", "mlops.new": "y"}))
-    assert written.text() == dict(CONFIGURATIONS, **{"mlops.port": "5001", "mlops.new": "y"})
+    body = read.body({"mlops.port": "5001", "mlops.new": "y"})
+    assert configurations_posted(body, shape, ids) == dict(CONFIGURATIONS, **{"mlops.port": "5001", "mlops.new": "y"})
+    changed = read.changed_entries({"mlops.port": "5001", "mlops.new": "y"})
+    assert configurations_posted(changed, shape, ids) == {"mlops.port": "5001", "mlops.new": "y"}
+
+
+def test_a_page_is_read_but_not_written():
+    read = answers.Configurations(configurations_answer(CONFIGURATIONS, "page", ids))
+    assert read.text() == CONFIGURATIONS and not read.writable
+    for write in (read.body, read.changed_entries):
+        with pytest.raises(UnrecognisedAnswer, match="a Spring Data page of entries cannot be written back"):
+            write({"mlops.port": "5001"})
+
+
+def test_changed_entries_keep_an_entitys_id_and_other_fields():
+    read = answers.Configurations([{"id": 7, "configKey": "a", "configValue": "1", "category": "c"},
+                                   {"id": 8, "configKey": "b", "configValue": "2", "category": "c"}])
+    assert read.changed_entries({"b": "3", "new": "n"}) == [
+        {"id": 8, "configKey": "b", "configValue": "3", "category": "c"}, {"configKey": "new", "configValue": "n"}]
+
+
+def test_changed_entries_of_groups_leave_out_groups_without_a_change():
+    read = answers.Configurations({"General": [{"name": "app.x", "value": "1"}],
+                                   "MLOps": [{"name": "mlops.port", "value": "5000"}, {"name": "mlops.y", "value": "2"}]})
+    assert read.changed_entries({"mlops.port": "5001"}) == {"MLOps": [{"name": "mlops.port", "value": "5001"}]}
+    assert read.changed_entries({"mlops.z": "1"}) == {"MLOps": [{"name": "mlops.z", "value": "1"}]}
+
+
+@pytest.mark.parametrize("mask", ["********", "****1234", "\u2022\u2022\u2022\u2022", "<hidden>", "[PROTECTED]",
+                                  "$encrypted$", " ******** "])
+def test_masked_names_are_the_values_shown_masked(mask):
+    read = answers.Configurations({"a.password": mask, "b": "clear", "c.secret": "", "d": mask})
+    assert read.masked_names() == ["a.password", "d"]
+    assert read.masked_names(exclude={"d": "x"}) == ["a.password"]
+
+
+@pytest.mark.parametrize("value", ["secret", "hidden", "**", "abc****", "*a*b*c", "****12345", "x"])
+def test_values_that_are_not_masks(value):
+    assert answers.Configurations({"a.password": value}).masked_names() == []
 
 
 def test_entities_keep_their_other_fields():
@@ -77,8 +122,10 @@ def test_unknown_release_is_refused(answer):
     ([9, 10], 10), (["9", "10"], "10"), (["1.9", "1.10"], "1.10"), ([None, "2"], "2"), ([3, "3.1"], "3.1"),
 ])
 def test_versions_are_ordered_as_numbers(versions, latest):
-    models = [{"id": i + 1, "version": v} for i, v in enumerate(versions)]
-    assert max(models, key=lambda m: (answers.version_key(m["version"]), answers.id_key(m)))["version"] == latest
+    # The client's own order (latest_model), the newest version given the LOWEST id: an order
+    # comparing ids before versions picks another model.
+    models = [{"id": 100 - i, "version": v} for i, v in enumerate(versions)]
+    assert SparkflowsClient("http://127.0.0.1:9").latest_model(models, "m")["version"] == latest
 
 
 @pytest.mark.parametrize("version", ["v2", "latest", 1.5, -1, {"major": 1}])

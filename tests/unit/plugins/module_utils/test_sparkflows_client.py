@@ -4,6 +4,7 @@
 import pytest
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
+    MaskedValues,
     SparkflowsClient,
     SparkflowsError,
     validate_url,
@@ -141,14 +142,60 @@ def _trusting(server):
     return ssl.create_default_context(cafile=str(server.ca))
 
 
-@pytest.mark.parametrize("shape", VARIANTS["config_shape"])
+@pytest.mark.parametrize("shape", [shape for shape in VARIANTS["config_shape"] if shape != "page"])
 @pytest.mark.parametrize("post", VARIANTS["config_post"])
 def test_read_modify_write_keeps_every_other_key(emulator, shape, post):
     seed_configurations(emulator, {"other.key": "keep", "mlops.port": "5000"})
     emulator.control("variant", {"config_shape": shape, "config_post": post})
     client = client_for(emulator)
-    client.save_configurations(client.configurations(), {"mlops.port": "5001", "mlops.new.key": "x"})
+    written, body = client.configuration_body(client.configurations(), {"mlops.port": "5001", "mlops.new.key": "x"})
+    assert written.shape == ("entries" if shape == "entities" else shape)
+    client.save_configurations(body)
     assert client.configurations().text() == {"other.key": "keep", "mlops.port": "5001", "mlops.new.key": "x"}
+
+
+def test_the_write_takes_the_shape_infer_answers(emulator):
+    seed_configurations(emulator, {"other.key": "keep"})
+    emulator.control("variant", {"config_shape": "grouped", "config_infer": "entities"})
+    client = client_for(emulator)
+    written, body = client.configuration_body(client.configurations(), {"mlops.port": "5001"})
+    assert body == [{"id": 1, "configKey": "other.key", "configValue": "keep", "category": "other"},
+                    {"configKey": "mlops.port", "configValue": "5001"}]
+    client.save_configurations(body)
+    assert [r["path"] for r in emulator.requests()] == ["/api/v1/configurations", "/api/v1/configurations/infer",
+                                                        "/api/v1/configurations"]
+
+
+def test_a_page_without_infer_is_refused_before_a_post(emulator):
+    emulator.control("variant", {"config_shape": "page"})
+    client = client_for(emulator)
+    with pytest.raises(SparkflowsError, match="as a Spring Data page of entries and does not serve "
+                                              "/api/v1/configurations/infer"):
+        client.configuration_body(client.configurations(), {"mlops.port": "5001"})
+    assert [r["method"] for r in emulator.requests()] == ["GET", "GET"]
+
+
+@pytest.mark.parametrize("infer", VARIANTS["config_infer"])
+def test_a_value_shown_masked_is_never_carried_in_a_whole_set_write(emulator, infer):
+    seed_configurations(emulator, {"mlops.aws.s3.secret.key": "S3-secret", "mlops.port": "5000"})
+    emulator.control("variant", {"config_infer": infer})
+    client = client_for(emulator)
+    read = client.configurations()
+    with pytest.raises(MaskedValues, match="showed mlops.aws.s3.secret.key masked") as refused:
+        client.configuration_body(read, {"mlops.port": "5001"})
+    assert refused.value.names == ["mlops.aws.s3.secret.key"]
+    # Written over, or written alone: no mask carried.
+    assert client.configuration_body(read, {"mlops.aws.s3.secret.key": "new"})[1]
+    body = client.configuration_body(read, {"mlops.port": "5001"}, only_changed=True)[1]
+    assert "S3-secret" not in repr(body) and "********" not in repr(body)
+
+
+def test_infer_errors_other_than_not_served_fail(emulator):
+    client = client_for(emulator, retries=0)
+    read = client.configurations()
+    emulator.control("faults", {"fail_next": [403]})
+    with pytest.raises(SparkflowsError, match="infer: HTTP 403"):
+        client.configuration_body(read, {"a": "2"})
 
 
 def test_workflow_runs_and_is_waited_for(emulator):

@@ -6,8 +6,11 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config im
     DEFAULT_KEY_MAP,
     desired_values,
     diff_of,
+    dropped,
     key_map,
+    not_kept,
     plan,
+    restore_values,
     validate,
 )
 from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK
@@ -89,3 +92,37 @@ def test_diff_masks_secret_looking_settings():
 def test_bad_input_is_refused(given, message):
     with pytest.raises(SparkflowsError, match=message):
         validate(params(**given))
+
+
+def test_not_kept_compares_values_not_just_presence():
+    # A different non-empty value was not kept, whether or not the key names a secret.
+    assert not_kept({"mlops.port": "5001", PASSWORD_KEY: "new"}, {"mlops.port": "5000", PASSWORD_KEY: "old"}) == {
+        "mlops.port": "5000", PASSWORD_KEY: "old"}
+    assert not_kept({"a": "1"}, {}) == {"a": ""}
+    assert not_kept({"a": ""}, {"a": "x"}) == {"a": "x"}
+    assert not_kept({"a": "1", "b": ""}, {"a": "1"}) == {}
+
+
+def test_a_value_read_back_masked_counts_as_kept_only_when_one_was_written():
+    assert not_kept({PASSWORD_KEY: "new", "b": "x"}, {PASSWORD_KEY: "********", "b": "[PROTECTED]"}) == {}
+    assert not_kept({PASSWORD_KEY: ""}, {PASSWORD_KEY: "********"}) == {PASSWORD_KEY: "********"}
+
+
+def test_restore_puts_back_what_was_read_and_never_a_mask():
+    original = {"a": "1", PASSWORD_KEY: "********", "c": None}
+    changes = {"a": "2", PASSWORD_KEY: "new", "c": "3", "d": "4"}
+    assert restore_values(original, changes) == {"a": "1", PASSWORD_KEY: "new", "c": "", "d": ""}
+
+
+def test_dropped_names_the_keys_with_values_that_vanished():
+    before = {"a": "1", "b": "", "c": "3", "kept": "k", "written": "w"}
+    after = {"kept": "k", "written": "x"}
+    assert dropped(before, after, {"written": "x", "c": "3"}) == ["a"]
+    assert dropped(before, dict(after, a="1"), {}) == ["c"]
+
+
+def test_plan_with_a_stored_value_shown_masked():
+    current = {PASSWORD_KEY: "********"}
+    assert plan(current, {PASSWORD_KEY: "p"}, SECRETS, "always") == {PASSWORD_KEY: "p"}
+    assert plan(current, {PASSWORD_KEY: "p"}, SECRETS, "on_create") == {}
+    assert plan(current, {PASSWORD_KEY: ""}, SECRETS, "on_create") == {PASSWORD_KEY: ""}
