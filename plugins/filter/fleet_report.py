@@ -6,8 +6,16 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlsplit, urlunsplit
 
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import masked
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import (
+    ImageRuleError,
+    expected_tag,
+    tag_of,
+)
 
 DOCUMENTATION = r"""
 name: fleet_report
@@ -21,6 +29,12 @@ description:
     for is red as drifting. An MLflow host is red when its tracking server or a served model does
     not answer; a Sparkflows host when its score workflow did not complete; a balancer's backend
     server when it is not C(UP) and in rotation.
+  - The Sparkflows server's row - its URL, health, release and the MLflow configuration it holds
+    (secret values masked) - is red when the server does not answer C(UP), and for each running
+    scorer, on the scorer hosts of the report that use the same server (the same Sparkflows URL),
+    whose image tag is not the tag of the server's release (C(scorer_image_tag_format); an image
+    run by digest is compared by the release it was deployed for). A mismatch the scorer host
+    allows (C(scorer_allow_release_mismatch)) is shown, not red.
   - Each scorer also shows its previous version (what a rollback returns to) and each scorer host
     its last deployments, from the host's deployment history.
 options:
@@ -47,7 +61,7 @@ _value:
       each with its C(state) in words and C(red)), C(deployments) (host to its last records),
       C(mlflow), C(sparkflows) (host to a record), C(balancers) (host to its backend servers), and
       C(red), the ids of what is red (C(host/scorer), C(host/mlflow), C(host/workflow),
-      C(balancer/backend/server)).
+      C(host/sparkflows), C(host/image/scorer_host/scorer), C(balancer/backend/server)).
   type: dict
 """
 
@@ -123,17 +137,79 @@ def _mlflow(reads):
     )
 
 
-def _sparkflows(reads):
-    """The server read by sparkflows_info and the score workflow run by sparkflows_workflow
-    (registered with failed_when false: a failure is the module's msg; a check-mode preview
-    has none and is not red)."""
+def _shown_url(url):
+    """A URL as the report shows it: without a user or password in it, without a trailing '/'."""
+    if not url:
+        return ''
+    parts = urlsplit(str(url))
+    netloc = parts.netloc.rpartition('@')[2]
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)).rstrip('/')
+
+
+def _image_match(host, record, release, reads):
+    """Whether a running scorer's image is of the Sparkflows release: its tag against the tag of
+    the release in the host's scorer_image_tag_format; an image by digest (a rollback's) by the
+    release the scorer was deployed for."""
+    tag = tag_of(record['image']) if record['image'] else None
+    tag_format = reads.get('image_tag_format') or '{release}'
+    try:
+        expected = expected_tag(release, tag_format)
+    except ImageRuleError as e:
+        expected, problem = None, str(e)
+    else:
+        problem = None
+    if problem:
+        match = False
+    elif tag is None:
+        match = record['release'] == release
+    else:
+        match = tag == expected
+    allowed = not match and not problem and str(reads.get('allow_release_mismatch')).lower() in ('true', '1', 'yes')
+    if problem:
+        state = problem
+    elif tag is None:
+        state = 'by digest, deployed for release %s%s' % (
+            record['release'] or 'none', '' if match else ', not %s' % release)
+    else:
+        state = 'tag %s%s' % (tag, '' if match else ' is not %s' % expected)
+    if allowed:
+        state += ' (allowed by scorer_allow_release_mismatch)'
+    return dict(id=record['id'], host=host, scorer=record['name'], image=record['image'], tag=tag,
+                expected_tag=expected, release=record['release'], match=match, allowed=allowed,
+                state=state, red=not match and not allowed)
+
+
+def _sparkflows(reads, scorer_reads, scorers):
+    """The server read by sparkflows_info (registered with failed_when false: a server that does not
+    answer is the module's msg) and the score workflow run by sparkflows_workflow (a failure is the
+    module's msg; a check-mode preview has none and is not red); the running scorers of the hosts
+    that use this server, each with whether its image is of the server's release."""
     info, workflow = reads.get('info') or {}, reads.get('workflow') or {}
     ran = bool(workflow) and not workflow.get('skipped')
     failure = workflow.get('msg') if ran else None
+    # A module that failed (the server did not answer, or answered what it cannot read) left its msg.
+    up = info.get('health') == 'UP' and not info.get('msg')
+    url = _shown_url(reads.get('url'))
+    release = info.get('release')
+    images = []
+    if release:
+        for scorer_host in sorted(scorers):
+            if _shown_url(scorer_reads[scorer_host].get('sparkflows_url')) != url:
+                continue
+            images.extend(_image_match(scorer_host, record, release, scorer_reads[scorer_host])
+                          for record in scorers[scorer_host] if record['running'])
+    mlflow = info.get('mlflow')
     return dict(
-        release=info.get('release'), health=info.get('health'),
+        url=url, release=info.get('release'), health=info.get('health') or 'not answering', up=up,
+        health_message=None if up else (info.get('msg') or None),
+        # The module masks secrets; masked again here (by name: the password's is password) so
+        # that the report never shows one, whatever read it.
+        mlflow=None if mlflow is None else masked(mlflow),
+        mlflow_set=[dict(option=option, value=value) for option, value in masked(mlflow or {}).items() if value],
+        images=images, images_match=all(not i['red'] for i in images),
         workflow=workflow.get('name') if ran else None, workflow_status=workflow.get('status') if ran else None,
         message=failure, healthy=not failure,
+        red=not up or bool(failure) or any(i['red'] for i in images),
     )
 
 
@@ -158,13 +234,17 @@ def fleet_report(reads):
     scorers = dict((host, _scorers(host, r)) for host, r in scorer_reads.items())
     deployments = dict((host, _deployments(r)) for host, r in scorer_reads.items())
     mlflow = dict((host, _mlflow(r)) for host, r in (reads.get('mlflow') or {}).items() if r)
-    sparkflows = dict((host, _sparkflows(r)) for host, r in (reads.get('sparkflows') or {}).items() if r)
+    sparkflows = dict((host, _sparkflows(r, scorer_reads, scorers))
+                      for host, r in (reads.get('sparkflows') or {}).items() if r)
     balancers = dict((host, _balancer(host, r)) for host, r in (reads.get('balancers') or {}).items() if r)
     records = [s for host in sorted(scorers) for s in scorers[host]]
     red = ([s['id'] for s in records if not s['healthy']]
            + [s['id'] for s in records if s['healthy'] and s['drift']]
            + ['%s/mlflow' % host for host in sorted(mlflow) if not mlflow[host]['healthy']]
+           + ['%s/sparkflows' % host for host in sorted(sparkflows) if not sparkflows[host]['up']]
            + ['%s/workflow' % host for host in sorted(sparkflows) if not sparkflows[host]['healthy']]
+           + ['%s/image/%s' % (host, i['id']) for host in sorted(sparkflows) for i in sparkflows[host]['images']
+              if i['red']]
            + [s['id'] for host in sorted(balancers) for s in balancers[host]['servers'] if s['red']])
     return dict(
         generated=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The scorer image rules: the tag of a Sparkflows release, the refusal of another release's
-tag, and the registry an image repository lives in. scorer_container applies them; the scorer
+tag, the tag an image reference names, and the registry an image repository lives in. scorer_container applies them; the scorer
 role reaches them through the scorer_image_tag and registry_host filters."""
 
 from __future__ import annotations
@@ -43,3 +43,12 @@ def registry_of(repository):
     if '/' in repository and ('.' in first or ':' in first or first == 'localhost'):
         return first
     return None
+
+
+def tag_of(reference):
+    """The tag an image reference names, as the engine reads it: after the last ':' of its last
+    path part, 'latest' without one; None for a reference by digest (repository@sha256:...)."""
+    if '@' in reference:
+        return None
+    last = reference.rsplit('/', 1)[-1]
+    return last.rpartition(':')[2] if ':' in last else 'latest'

@@ -1,23 +1,48 @@
 # Copyright (c) sparkflows.mlops contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Logic of the sparkflows_info module: is the server up, which release, who am I. Reads only."""
+"""Logic of the sparkflows_info module: is the server up, which release, who am I, and the MLflow
+configuration it holds. Reads only; secret values never leave it in clear."""
 
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import masked
+from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK, is_secret_key, masked
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config import SECRET_OPTIONS, key_map
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
     SparkflowsClient,
     SparkflowsError,
     connection_params,
     module_kwargs,
 )
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_answers import value_text
 
 ARGUMENT_SPEC = dict(
     configuration_prefixes=dict(type='list', elements='str', default=['mlops.']),
+    mlflow=dict(type='bool', default=False),
+    mlflow_key_map=dict(type='dict', default={}, no_log=False),
 )
+
+
+def mlflow_configuration(everything, mapping):
+    """{option of mlflow_config: value the server holds} through mapping (option: key, mlflow_config's
+    key map), '' for a key it does not hold; secret values masked (the password's, and those of keys
+    whose names say secret), empty ones left empty."""
+    shown = {}
+    for option, key in mapping.items():
+        value = value_text(everything.get(key))
+        secret = option in SECRET_OPTIONS or is_secret_key(key)
+        shown[option] = (MASK if value else '') if secret else value
+    return shown
+
+
+def configuration_shown(everything, prefixes, secret_keys):
+    """The keys that start with one of prefixes, secret values masked: those whose names say
+    secret, and secret_keys (the MLflow password's key, whatever key_map names it)."""
+    chosen = masked(dict((key, value) for key, value in everything.items() if key.startswith(prefixes)))
+    return dict((key, MASK if key in secret_keys and value not in (None, '') else value)
+                for key, value in chosen.items())
 
 
 def run_module():
@@ -25,6 +50,12 @@ def run_module():
     params = module.params
     result = dict(changed=False)
     try:
+        # The key map and its rule are mlflow_config's: an unknown option name fails before any request.
+        try:
+            mapping = key_map(params['mlflow_key_map'])
+        except SparkflowsError as e:
+            raise SparkflowsError('mlflow_key_map (mlflow_config\'s key_map): %s' % e)
+        secret_keys = set(mapping[option] for option in SECRET_OPTIONS)
         client = SparkflowsClient(**connection_params(params))
         result['health'] = client.health()
         result['release'], result['release_info'] = client.release()
@@ -32,11 +63,14 @@ def run_module():
         result['user'] = client.user_info()
         result['is_admin'] = client.is_admin()
         result['configuration'] = None
+        if params['mlflow']:
+            result['mlflow'] = None
         if result['is_admin']:
             everything = client.configurations().text()
-            prefixes = tuple(params['configuration_prefixes'])
-            result['configuration'] = masked(dict(
-                (key, value) for key, value in everything.items() if key.startswith(prefixes)))
+            result['configuration'] = configuration_shown(everything, tuple(params['configuration_prefixes']),
+                                                          secret_keys)
+            if params['mlflow']:
+                result['mlflow'] = mlflow_configuration(everything, mapping)
         else:
             module.warn('The Sparkflows user is not an administrator: configuration is not returned.')
     except SparkflowsError as e:

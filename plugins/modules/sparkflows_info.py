@@ -12,6 +12,10 @@ description:
   - Reads whether the Sparkflows server is up (C(/healthcheck)), its release and build
     information, the current user and whether it is an administrator, and the MLOps
     configuration (secrets masked; administrators only). Changes nothing.
+  - With O(mlflow=true), also the MLflow configuration the server holds
+    (Administration > Configuration > MLflow), by the option names of
+    M(sparkflows.mlops.mlflow_config) and through the same key map, the password masked.
+    The fleet report (C(playbooks/report.yml)) reads it so.
   - An answer of a shape the collection does not recognise (see the Sparkflows API contract in
     the collection's docs) fails, naming the endpoint and what came; a release is never guessed.
   - Runs no workflow; M(sparkflows.mlops.sparkflows_workflow) does.
@@ -35,6 +39,20 @@ options:
     type: list
     elements: str
     default: ['mlops.']
+  mlflow:
+    description:
+      - Also return RV(mlflow), the MLflow configuration the server holds (administrators only).
+    type: bool
+    default: false
+  mlflow_key_map:
+    description:
+      - The configuration keys of the MLflow options, as O(sparkflows.mlops.mlflow_config#module:key_map)
+        of M(sparkflows.mlops.mlflow_config) (role C(sparkflows_mlflow)'s C(sparkflows_mlflow_key_map)),
+        option name to key, replacing the default key of each option named. An unknown option name
+        fails before any request.
+      - The key of the password is masked in RV(configuration) too, whatever its name.
+    type: dict
+    default: {}
 author:
   - sparkflows.mlops maintainers (@sparkflows)
 '''
@@ -49,6 +67,15 @@ EXAMPLES = r'''
 - name: Show the release the scorer image must match
   ansible.builtin.debug:
     msg: "Sparkflows {{ sparkflows.release }} is {{ sparkflows.health }}"
+
+- name: Read the MLflow configuration Sparkflows holds (the password masked)
+  sparkflows.mlops.sparkflows_info:
+    api_url: http://127.0.0.1:8080
+    api_token: "{{ sparkflows_token }}"
+    mlflow: true
+    mlflow_key_map:
+      username: mlops.mlflow.user
+  register: sparkflows
 '''
 
 RETURN = r'''
@@ -85,6 +112,18 @@ configuration:
   returned: success
   type: dict
   sample: {"mlops.mlflow.trackingURL": "http://mlflow:5000", "mlops.mlflow.password": "********"}
+mlflow:
+  description:
+    - With O(mlflow=true), the MLflow configuration the server holds, by the option names of
+      M(sparkflows.mlops.mlflow_config) (C(tracking_url), C(deploy_mode), C(username), C(password),
+      C(fire_mlops_host), C(fire_mlops_port), C(ssh_key_path)); an empty string for a key the server
+      does not hold. Secret values (the password's, and those of keys whose names say secret)
+      masked as C(********).
+    - V(null) when the user is not an administrator.
+  returned: when O(mlflow=true)
+  type: dict
+  sample: {"tracking_url": "http://mlflow:5000", "deploy_mode": "remote", "username": "admin",
+           "password": "********", "fire_mlops_host": "", "fire_mlops_port": "", "ssh_key_path": "/home/sparkflows/.ssh/id_ed25519"}
 '''
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_info import run_module

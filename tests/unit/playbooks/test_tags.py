@@ -11,8 +11,28 @@ import pytest
 import yaml
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
-# The playbook of each role, and the tag of the role's whole play.
-ROLES = {"scorer": "scorers.yml", "mlflow_host": "mlflow_host.yml", "sparkflows_mlflow": "sparkflows_mlflow.yml"}
+
+
+def role_playbooks():
+    """{role: the playbook whose play applies it}, found for every role with tasks (private `_`
+    roles left out): the one playbook of playbooks/ with a play listing the role in its `roles`."""
+    found = {}
+    roles = sorted(path.parents[1].name for path in (REPO_ROOT / "roles").glob("*/tasks/main.yml")
+                   if not path.parents[1].name.startswith("_"))
+    for playbook in sorted((REPO_ROOT / "playbooks").glob("*.yml")):
+        for play in yaml.safe_load(playbook.read_text()) or []:
+            for entry in play.get("roles") or []:
+                name = entry.get("role", entry.get("name")) if isinstance(entry, dict) else entry
+                role = str(name).rsplit(".", maxsplit=1)[-1]
+                if role in roles:
+                    found.setdefault(role, []).append(playbook.name)
+    assert sorted(found) == roles, "roles no playbook applies: %s" % sorted(set(roles) - set(found))
+    assert all(len(playbooks) == 1 for playbooks in found.values()), found
+    return dict((role, playbooks[0]) for role, playbooks in found.items())
+
+
+# The playbook of each role.
+ROLES = role_playbooks()
 
 
 def listed(playbook, tags):
@@ -86,5 +106,6 @@ def test_verify_and_report_tags_of_verify_yml():
     assert [name for name, tasks in verify.items() if tasks] == ["Verify - Sparkflows and its score workflow"]
     report = listed("verify.yml", "report")
     assert [name for name, tasks in report.items() if tasks] == [
+        "Report - the Sparkflows server",
         "Report - the Docker scorers", "Report - the scorer balancers", "Report - the MLflow hosts",
         "Report - write JSON and HTML on the controller"]

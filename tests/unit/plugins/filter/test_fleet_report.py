@@ -68,3 +68,106 @@ def test_a_failed_score_workflow_is_red_and_a_preview_is_not():
     assert report["red"] == ["f1/workflow"]
     assert (report["sparkflows"]["f1"]["workflow_status"], report["sparkflows"]["f3"]["workflow"]) == ("FAILED", None)
     assert "ended FAILED" in report["sparkflows"]["f1"]["message"]
+
+
+SERVER = "https://sparkflows.example.net:8443"
+MLFLOW = {"tracking_url": "http://mlflow1:5000", "deploy_mode": "remote", "username": "admin",
+          "password": "********", "fire_mlops_host": "", "fire_mlops_port": "", "ssh_key_path": "/k/id_ed25519"}
+
+
+def server(release="3.1.0", health="UP", url=SERVER, mlflow=None, **info):
+    """report.yml's Sparkflows state: sparkflows_info's answer (mlflow: true) and the server's URL."""
+    answer = dict({"release": release, "health": health, "mlflow": dict(mlflow or MLFLOW)}, **info)
+    return {"url": url, "info": answer, "workflow": {}}
+
+
+def scorer_host(*reads, url=SERVER, tag_format="{release}", allowed=False, release="3.1.0"):
+    return dict(scorers(*reads, release=release), sparkflows_url=url, image_tag_format=tag_format,
+                allow_release_mismatch=allowed)
+
+
+def test_the_sparkflows_row_shows_the_server_its_release_and_mlflow_configuration():
+    report = fleet_report({"sparkflows": {"f1": server(url="https://ops:Pa55@sparkflows.example.net:8443/")},
+                           "scorers": {"s1": scorer_host(read())}})
+    row = report["sparkflows"]["f1"]
+    assert (row["url"], row["health"], row["up"], row["release"]) == (SERVER, "UP", True, "3.1.0")
+    assert row["mlflow"] == MLFLOW
+    # What the page lists: the options set, in the key map's order.
+    assert [m["option"] for m in row["mlflow_set"]] == ["tracking_url", "deploy_mode", "username", "password",
+                                                        "ssh_key_path"]
+    assert report["red"] == [] and row["red"] is False and row["images_match"] is True
+    assert row["images"][0]["state"] == "tag 3.1.0"
+
+
+def test_a_secret_that_reached_the_filter_in_clear_is_masked():
+    clear = dict(MLFLOW, password="Hidden-Pa55", s3_secret_key="S3-Secret")
+    report = fleet_report({"sparkflows": {"f1": server(mlflow=clear)}})
+    row = report["sparkflows"]["f1"]
+    assert (row["mlflow"]["password"], row["mlflow"]["s3_secret_key"]) == ("********", "********")
+    assert "Hidden-Pa55" not in str(report) and "S3-Secret" not in str(report)
+
+
+def test_a_server_that_does_not_answer_up_is_red():
+    down = {"url": SERVER, "workflow": {},
+            "info": {"msg": "GET %s/healthcheck: connection refused" % SERVER, "failed_when_result": False}}
+    unreadable = server(msg="GET %s/api/v1/configurations: unrecognised answer" % SERVER)
+    report = fleet_report({"sparkflows": {"f1": down, "f2": server(health="DOWN"), "f3": unreadable,
+                                          "f4": server()}})
+    assert report["red"] == ["f1/sparkflows", "f2/sparkflows", "f3/sparkflows"]
+    first = report["sparkflows"]["f1"]
+    assert (first["health"], first["up"], first["mlflow"], first["mlflow_set"]) == ("not answering", False, None, [])
+    assert "connection refused" in first["health_message"]
+    assert report["sparkflows"]["f4"]["health_message"] is None
+
+
+def test_a_scorer_image_not_of_the_servers_release_is_red():
+    # Pinned to 3.0.0 (scorer_sparkflows_release), the scorer itself is green: only the server sees it.
+    old = read(image="registry:5000/sparkflows/scorer:3.0.0", release="3.0.0")
+    report = fleet_report({"sparkflows": {"f1": server()},
+                           "scorers": {"s1": scorer_host(read()), "s2": scorer_host(old, release="3.0.0")}})
+    assert report["red"] == ["f1/image/s2/churn-model"]
+    images = report["sparkflows"]["f1"]["images"]
+    assert [(i["id"], i["tag"], i["expected_tag"], i["match"], i["red"]) for i in images] == [
+        ("s1/churn-model", "3.1.0", "3.1.0", True, False), ("s2/churn-model", "3.0.0", "3.1.0", False, True)]
+    assert images[1]["state"] == "tag 3.0.0 is not 3.1.0"
+    assert report["sparkflows"]["f1"]["images_match"] is False and report["sparkflows"]["f1"]["red"] is True
+
+
+def test_the_tag_follows_the_hosts_format_and_an_allowed_mismatch_is_not_red():
+    formatted = read(image="registry:5000/sparkflows/scorer:py_3.1.0")
+    plain = read(image="registry:5000/sparkflows/scorer:3.1.0")
+    other = read(image="registry:5000/sparkflows/scorer:3.1.0-hotfix")
+    report = fleet_report({"sparkflows": {"f1": server()}, "scorers": {
+        "s1": scorer_host(formatted, tag_format="py_{release}"), "s2": scorer_host(plain, tag_format="py_{release}"),
+        "s3": scorer_host(other, allowed=True)}})
+    assert report["red"] == ["f1/image/s2/churn-model"]
+    images = dict((i["id"], i) for i in report["sparkflows"]["f1"]["images"])
+    assert images["s1/churn-model"]["match"] is True
+    assert images["s2/churn-model"]["expected_tag"] == "py_3.1.0"
+    assert (images["s3/churn-model"]["match"], images["s3/churn-model"]["allowed"]) == (False, True)
+    assert images["s3/churn-model"]["state"] == "tag 3.1.0-hotfix is not 3.1.0 (allowed by scorer_allow_release_mismatch)"
+
+
+def test_an_image_by_digest_is_judged_by_the_release_it_was_deployed_for():
+    digest = "registry:5000/sparkflows/scorer@sha256:" + "b" * 64
+    report = fleet_report({"sparkflows": {"f1": server()}, "scorers": {
+        "s1": scorer_host(read(image=digest)), "s2": scorer_host(read(image=digest, release="3.0.0"), release="3.0.0")}})
+    assert report["red"] == ["f1/image/s2/churn-model"]
+    images = report["sparkflows"]["f1"]["images"]
+    assert [(i["tag"], i["match"]) for i in images] == [(None, True), (None, False)]
+    assert images[1]["state"] == "by digest, deployed for release 3.0.0, not 3.1.0"
+
+
+def test_only_running_scorers_of_hosts_using_the_server_are_compared():
+    old = read(image="registry:5000/sparkflows/scorer:3.0.0")
+    stopped = read(image="registry:5000/sparkflows/scorer:3.0.0", running=False, healthy=False, score=None, health=None)
+    report = fleet_report({"sparkflows": {"f1": server()}, "scorers": {
+        "elsewhere": scorer_host(old, url="https://other-sparkflows:8443"), "s1": scorer_host(stopped)}})
+    assert report["sparkflows"]["f1"]["images"] == []
+    # The stopped scorer is red as itself, not as an image.
+    assert report["red"] == ["s1/churn-model"]
+
+
+def test_under_a_limit_without_scorer_hosts_no_image_is_judged():
+    report = fleet_report({"sparkflows": {"f1": server()}, "scorers": {}})
+    assert (report["sparkflows"]["f1"]["images"], report["red"]) == ([], [])

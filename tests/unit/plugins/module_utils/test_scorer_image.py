@@ -11,6 +11,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image imp
     checked_tag,
     expected_tag,
     registry_of,
+    tag_of,
 )
 
 
@@ -71,3 +72,15 @@ def test_the_filter_refuses_another_release_s_tag_in_the_role_s_names():
         "scorer_image_tag 3.2.0 does not match Sparkflows release 3.1.0 (expected tag 3.1.0); nothing was changed")
     with pytest.raises(AnsibleFilterError, match="scorer_allow_release_mismatch must be a boolean, not 'no'"):
         scorer_image_tag("3.1.0", image_tag="3.2.0", allow_release_mismatch="no")
+
+
+@pytest.mark.parametrize("reference, tag", [
+    ("registry:5000/sparkflows/scorer:3.1.0", "3.1.0"),
+    ("127.0.0.1:5050/sparkflows/scorer:py_3.2.1_3.1.0", "py_3.2.1_3.1.0"),
+    # A registry's port is no tag: without one, the engine reads latest.
+    ("registry:5000/sparkflows/scorer", "latest"),
+    ("scorer", "latest"),
+    ("registry:5000/sparkflows/scorer@sha256:" + "b" * 64, None),
+])
+def test_the_tag_an_image_reference_names(reference, tag):
+    assert tag_of(reference) == tag
