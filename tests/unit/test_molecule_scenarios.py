@@ -1,5 +1,6 @@
 """The Molecule scenarios (roles/<role>/molecule/default/) on the shared base
-(.config/molecule/config.yml): every path the base and the scenarios name resolves from each
+(.config/molecule/config.yml): every role with tasks has one (found by globbing, as
+tests/molecule.sh finds them), every path the base and the scenarios name resolves from each
 scenario (Molecule drops an additional verifier file that matches nothing without a word), each
 instance is its role's own, and no platform restates the lab's docker run options:
 molecule/resources/create.yml reads them from tests/lab/ (host-options, and a platform's
@@ -22,8 +23,16 @@ def scenario_id(path):
     return path.parents[2].name
 
 
-def test_every_role_with_molecule_has_its_scenario_and_nothing_is_left_at_the_old_place():
-    assert [scenario_id(path) for path in SCENARIOS] == ["mlflow_host", "scorer", "sparkflows_mlflow"]
+def roles_with_tasks():
+    """Every role that has tasks (private `_` roles left out): each needs its scenario."""
+    return sorted(path.parents[1].name for path in (REPO_ROOT / "roles").glob("*/tasks/main.yml")
+                  if not path.parents[1].name.startswith("_"))
+
+
+def test_every_role_has_its_scenario_and_nothing_is_left_at_the_old_place():
+    roles = roles_with_tasks()
+    assert len(roles) >= 4 and "scorer_lb" in roles, roles  # the glob itself is not broken
+    assert [scenario_id(path) for path in SCENARIOS] == roles
     assert sorted(path.name for path in (REPO_ROOT / "molecule").iterdir()) == ["resources"]
 
 
@@ -64,3 +73,12 @@ def test_the_instance_is_the_roles_own_and_takes_the_lab_options_from_tests_lab(
         assert set(platform) & DOCKER_OPTION_KEYS == set(), platform
         for name in platform.get("extra_lab_options", []):
             assert (REPO_ROOT / "tests" / "lab" / name).is_file(), name
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=scenario_id)
+def test_the_scenario_converges_its_role_and_verifies_it_with_its_own_tests(scenario):
+    plays = yaml.safe_load((scenario.parent / "converge.yml").read_text())
+    applied = [str(entry.get("role") if isinstance(entry, dict) else entry) for play in plays
+               for entry in play.get("roles") or []]
+    assert "sparkflows.mlops." + scenario_id(scenario) in applied, applied
+    assert sorted((scenario.parent / "tests").glob("test_*.py")), "no testinfra test of its own"

@@ -2,8 +2,10 @@
 at -vvv, as an admin previews a run, on the converged instance, every boolean and number of the
 role given as text (`-e name=value`, as the shell and AWX surveys give them: the scenario's own
 values, else the role's defaults): no type error, nothing to change (no task that only works
-for real) and no secret of the scenario's variables (any whose name says password, secret or
-token) in the output."""
+for real) and no secret the scenario gives in the output - compared by value: each secret
+variable of the scenario (a no_log option of the role's argument specs, or a name that says
+password, secret, token, private_key...) as Ansible renders it from the scenario's inventory,
+every text of it and every line of a multi-line one (tests/utils/molecule_secrets.py)."""
 
 import os
 import pathlib
@@ -13,20 +15,16 @@ import sys
 
 import yaml
 
-SECRET_WORDS = ("password", "secret", "token")
 # This checkout, the collection (Molecule runs from roles/<role>/: MOLECULE_PROJECT_DIRECTORY is the role).
 CHECKOUT = pathlib.Path(__file__).resolve().parents[3]
 # The test utilities (tests/utils) and the collection as `make venv` links it, as tests/conftest.py has them.
 sys.path[:0] = [str(CHECKOUT / "tests"), str(CHECKOUT / ".cache" / "collections")]
 from utils.lab import typed_as_text  # noqa: E402  pylint: disable=wrong-import-position
+from utils.molecule_secrets import given_secrets, masked, shown  # noqa: E402  pylint: disable=wrong-import-position
 
 
 # The scenario's role (roles/<role>/molecule/default/).
 ROLE = pathlib.Path(os.environ["MOLECULE_SCENARIO_DIRECTORY"]).resolve().parents[1].name
-
-
-def scenario_secrets():
-    return [str(value) for name, value in scenario_values().items() if any(word in name for word in SECRET_WORDS)]
 
 
 def scenario_values():
@@ -45,8 +43,10 @@ def test_check_mode_and_diff_on_the_converged_instance_change_nothing_and_show_n
          os.path.join(os.environ["MOLECULE_SCENARIO_DIRECTORY"], "converge.yml"), "--check", "--diff", "-vvv",
          *as_text],
         capture_output=True, text=True, env=env, timeout=900, check=False)
-    assert checked.returncode == 0, checked.stdout[-4000:] + checked.stderr[-2000:]
-    recap = re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0", checked.stdout, re.M)
-    assert recap and all(changed == "0" for changed in recap), checked.stdout.split("PLAY RECAP")[-1]
-    output = checked.stdout + checked.stderr
-    assert [secret for secret in scenario_secrets() if secret in output] == []
+    secrets = given_secrets(ROLE, os.environ["MOLECULE_SCENARIO_DIRECTORY"], os.environ["MOLECULE_INVENTORY_FILE"], env)
+    # Checked first, by name: no failure message below may show a value either.
+    assert shown(secrets, checked.stdout + checked.stderr) == []
+    stdout, stderr = masked(checked.stdout, secrets), masked(checked.stderr, secrets)
+    assert checked.returncode == 0, stdout[-4000:] + stderr[-2000:]
+    recap = re.findall(r"^\S+\s+: ok=\d+\s+changed=(\d+)\s+unreachable=0\s+failed=0", stdout, re.M)
+    assert recap and all(changed == "0" for changed in recap), stdout.split("PLAY RECAP")[-1]
