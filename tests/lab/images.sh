@@ -4,7 +4,8 @@
 #   sfmlops/lab-host:SUITE  systemd + sshd + python3 host for Molecule and the lab
 #   sfmlops/lab-scorer:SUITE  a lab host with a Docker Engine, for the scorer hosts
 #   sfmlops/registry:bookworm  Debian's docker-registry (tests/lab/registry.sh)
-# Usage: images.sh [SUITE...]   (default: bookworm, plus trixie when the archive serves it)
+# Usage: images.sh [SUITE...]   (default: bookworm, plus trixie when the archive serves it;
+#                               when it does not, $SFMLOPS_CACHE/not-served-trixie says so)
 # The base rootfs tarball is cached under $SFMLOPS_CACHE and made anew when its inputs change or
 # it is older than SFMLOPS_BASE_MAX_AGE_DAYS (7); every other image is rebuilt only when its
 # build context or the image below it changes (content hash kept in an image label).
@@ -70,7 +71,7 @@ build_base() {
 forget_suite() {
     # A suite the archive does not serve now: lab images of it from an earlier run would be
     # tested unrefreshed. Removed (untagged where a container still runs one), the tests of the
-    # suite skip with their reason instead.
+    # suite skip with the reason recorded below instead.
     local suite=$1 image stale=()
     for image in "sfmlops/lab-scorer:$suite" "sfmlops/lab-host:$suite"; do
         if docker image inspect "$image" >/dev/null 2>&1; then
@@ -120,14 +121,21 @@ build_image() {
     rm -rf "$ctx"
 }
 
+# Without suites, the archive's answer for trixie is recorded: $cache/not-served-trixie (its
+# reason) when it does not serve it, removed when it does. The tests fail on a missing trixie
+# image unless that file says why it is missing (tests/utils/lab.py require_image), and
+# tests/run-all.sh's summary says trixie was not tested.
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
     suites=(bookworm)
     if suite_available trixie; then
         suites+=(trixie)
+        rm -f "$cache/not-served-trixie"
     else
         log "trixie not served by $mirror: skipping it"
         forget_suite trixie
+        echo "trixie not served by the archive $mirror (asked $(date -u +%Y-%m-%dT%H:%MZ)): bookworm only" \
+            >"$cache/not-served-trixie"
     fi
 fi
 

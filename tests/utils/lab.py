@@ -3,6 +3,7 @@ inventories/lab reaches the default one (which reads .lab/ through inventory_dir
 
 import os
 import pathlib
+import shutil
 import subprocess
 
 import yaml
@@ -34,11 +35,64 @@ def scorer_vars(state):
     return values
 
 
-def sparkflows_vars():
-    """inventories/lab/group_vars/sparkflows.yml, but the MLflow password (it reads .lab/)."""
-    values = yaml.safe_load((REPO_ROOT / "inventories" / "lab" / "group_vars" / "sparkflows.yml").read_text())
-    del values["sparkflows_mlflow_password"]
-    return values
+def lab_inventory(root, ports):
+    """inventories/lab itself, as `make lab` runs it, copied to root/inventories/lab with only its
+    hosts' SSH ports changed to ports ({host: port}, every host of it): its group_vars read the
+    lab's state from root/.lab (inventory_dir/../../.lab) as `make lab`'s read .lab/, so a lab
+    whose state directory is root/.lab is reached with every group, host and secret of it."""
+    source = REPO_ROOT / "inventories" / "lab"
+    target = pathlib.Path(root) / "inventories" / "lab"
+    shutil.copytree(source, target)
+    hosts = yaml.safe_load((source / "hosts.yml").read_text())
+    found = set()
+
+    def set_ports(group):
+        for host, values in (group.get("hosts") or {}).items():
+            assert host in ports, "inventories/lab host %s is not in this lab (%s)" % (host, sorted(ports))
+            group["hosts"][host] = dict(values or {}, ansible_port=ports[host])
+            found.add(host)
+        for child in (group.get("children") or {}).values():
+            set_ports(child or {})
+
+    set_ports(hosts["all"])
+    assert found == set(ports), "this lab's hosts %s, inventories/lab's %s" % (sorted(ports), sorted(found))
+    (target / "hosts.yml").write_text(yaml.safe_dump(hosts, sort_keys=False))
+    return target
+
+
+def group_vars(inventory, group):
+    """The variables inventory/group_vars/GROUP.yml gives (as written: lookups unrendered)."""
+    return yaml.safe_load((pathlib.Path(inventory) / "group_vars" / ("%s.yml" % group)).read_text()) or {}
+
+
+def images_cache():
+    """tests/lab/images.sh's cache directory (SFMLOPS_CACHE, else XDG_CACHE_HOME or ~/.cache,
+    /sparkflows-mlops), where it records a Debian suite the archive did not serve."""
+    if os.environ.get("SFMLOPS_CACHE"):
+        return pathlib.Path(os.environ["SFMLOPS_CACHE"])
+    return pathlib.Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "sparkflows-mlops"
+
+
+def not_served(suite):
+    """What tests/lab/images.sh recorded when the Debian archive did not serve suite (its last
+    run without suites asked the archive and was refused), else None."""
+    marker = images_cache() / ("not-served-%s" % suite)
+    return marker.read_text().strip() if marker.is_file() else None
+
+
+def require_image(image, suite):
+    """None when image (of Debian suite) is built. Missing, it fails the test, unless images.sh
+    recorded that the archive does not serve the suite: then the test skips with that reason
+    (and tests/run-all.sh's summary says that suite was not tested)."""
+    import pytest
+    if subprocess.run(["docker", "image", "inspect", image], capture_output=True, timeout=60,
+                      check=False).returncode == 0:
+        return
+    reason = not_served(suite)
+    if reason is not None:
+        pytest.skip("%s is not built: %s" % (image, reason))
+    pytest.fail("%s is not built, and tests/lab/images.sh did not record that the archive does not serve %s: "
+                "run tests/lab/images.sh (make images)" % (image, suite), pytrace=False)
 
 
 # lab.sh's hosts and the offset of each one's SSH port from the first (SFMLOPS_LAB_SSH_PORT);
@@ -71,7 +125,7 @@ class Lab(object):
             max(LAB_HOSTS.values()) + 1, LAB_SCORERS, 1, 1, 1, balancers)
         hosts = dict(LAB_HOSTS, **dict(("lb%d" % n, LAB_HOSTS["lb1"] + 1 - n) for n in range(2, balancers + 1)))
         self.ports = dict((host, ssh + offset) for host, offset in hosts.items())
-        self.sparkflows_port, self.lb_port = sparkflows, lb
+        self.sparkflows_port, self.lb_port, self.mlflow_port = sparkflows, lb, mlflow
         self.balancers = tuple("lb%d" % n for n in range(1, balancers + 1))
         self.lb_ports = tuple(lb + n for n in range(balancers))
         self.scorer_ports = tuple(scorer + n for n in range(LAB_SCORERS))

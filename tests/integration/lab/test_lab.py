@@ -1,6 +1,7 @@
 """tests/lab/lab.sh on the real engine: systemd + sshd hosts that Ansible reaches over SSH
 with host key checking on, brought up idempotently and removed completely."""
 
+import base64
 import datetime
 import json
 import re
@@ -13,50 +14,69 @@ import paramiko
 import pytest
 
 from utils.docker import docker
-from utils.lab import (LAB_HOSTS, Lab, all_vars, http_reply, lb_vars, scorer_vars, sparkflows_vars, ssh_vars,
-                       typed_as_text)
+from utils.lab import LAB_HOSTS, REPO_ROOT, Lab, group_vars, http_reply, lab_inventory, require_image, typed_as_text
 
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role's default sample
+RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
-def image_present(image):
-    return subprocess.run(["docker", "image", "inspect", image], capture_output=True, timeout=60,
-                          check=False).returncode == 0
-
-
-# bookworm's absence fails the fixture; trixie's is reported as a skip with its reason. Each
-# suite's lab gets its own names and free ports (utils.lab.Lab): it never touches a user's lab.
+# Each suite's lab gets its own names and free ports (utils.lab.Lab): it never touches a user's
+# lab. A missing lab image fails the fixture, trixie's too, unless tests/lab/images.sh recorded
+# that the Debian archive does not serve trixie (then a skip with that reason, and make test's
+# summary says trixie was not tested).
 @pytest.fixture(scope="module", params=["bookworm", "trixie"])
 def lab(request, tmp_path_factory):
     suite = request.param
-    if suite != "bookworm" and not image_present("sfmlops/lab-scorer:%s" % suite):
-        pytest.skip("sfmlops/lab-scorer:%s is not built (tests/lab/images.sh builds it when the Debian "
-                    "archive serves %s)" % (suite, suite))
-    state = tmp_path_factory.mktemp("lab-%s" % suite) / "state"
+    for image in ("sfmlops/lab-host:%s" % suite, "sfmlops/lab-scorer:%s" % suite):
+        require_image(image, suite)
+    # root/.lab is the lab's state, as .lab/ is `make lab`'s: inventories/lab, copied to
+    # root/inventories/lab with this lab's SSH ports, reads it as it reads .lab/ (every group,
+    # mlflow1 with its MLflow, every secret).
+    root = tmp_path_factory.mktemp("lab-%s" % suite)
+    state = root / ".lab"
     made = Lab("sfmlops-itest-%s" % suite, state, suite)
     up = made.lab_sh("up")
     request.addfinalizer(lambda: made.lab_sh("down"))
     assert up.returncode == 0, up.stderr
-    ports = made.ports
-    inventory = state.parent / "hosts.json"
-    # The lab's hosts as inventories/lab has them, but mlflow1 in no group, so no MLflow is
-    # installed (the mlflow_host Molecule scenario covers that): sparkflows1 gets its SSH access
-    # to mlflow1 (remote mode) without the tracking server check.
-    scorers = {"scorer1": {"ansible_port": ports["scorer1"]}, "scorer2": {"ansible_port": ports["scorer2"]}}
-    sparkflows = dict(sparkflows_vars(), sparkflows_mlflow_mlflow_host="mlflow1", sparkflows_mlflow_ssh_user_groups=[],
-                      sparkflows_mlflow_ssh_check_command="hostname", sparkflows_mlflow_check_reachability=False)
-    inventory.write_text(json.dumps({"all": {
-        "children": {
-            "ungrouped": {"hosts": {"mlflow1": {"ansible_port": ports["mlflow1"]}}},
-            "scorers": {"hosts": scorers, "vars": scorer_vars(state)},
-            "scorer_lbs": {"hosts": {"lb1": {"ansible_port": ports["lb1"]}}, "vars": lb_vars(state)},
-            "sparkflows": {"hosts": {"sparkflows1": {"ansible_port": ports["sparkflows1"]}}, "vars": sparkflows},
-        },
-        "vars": dict(ssh_vars(state), **all_vars()),
-    }}))
-    return {"name": made.name, "state": state, "ports": ports, "inventory": inventory, "lab_sh": made.lab_sh,
-            "env": made.env, "sparkflows_port": made.sparkflows_port, "scorer_ports": made.scorer_ports,
-            "lb_port": made.lb_port, "lab": made}
+    inventory = lab_inventory(root, made.ports)
+    lab = {"name": made.name, "state": state, "ports": made.ports, "inventory": inventory, "lab_sh": made.lab_sh,
+           "env": made.env, "sparkflows_port": made.sparkflows_port, "scorer_ports": made.scorer_ports,
+           "lb_port": made.lb_port, "mlflow_port": made.mlflow_port, "lab": made}
+    # First, on the hosts as lab.sh made them (nothing configured yet): the preview an admin runs
+    # before the first run, on the hosts site.yml installs services on (preflight's: mlflow,
+    # scorers, scorer_lbs). test_check_mode_on_fresh_hosts reads what it did and what the hosts
+    # looked like after it. Not sparkflows1: its role checks that the MLflow this same run would
+    # install answers, which a preview cannot do.
+    preview, recap = site(lab, REPO_ROOT, "--check", "--diff", "--limit", "all:!sparkflows")
+    lab["fresh_preview"] = (preview, recap, fresh_state(lab))
+    return lab
+
+
+def fresh_state(lab):
+    """What a run would have left on the lab's hosts: {what: output}."""
+    def sh(host, command):
+        ran = docker("exec", "%s-%s" % (lab["name"], host), "sh", "-c", command)
+        return ran.stdout.strip()
+    states = {
+        "haproxy": sh("lb1", "dpkg-query -W -f='${Status}' haproxy 2>/dev/null; ls -A /etc/haproxy 2>/dev/null"),
+        "mlflow": sh("mlflow1", "ls -A /opt/mlflow 2>/dev/null; getent passwd mlflow; "
+                                "systemctl list-unit-files 'mlflow*' --no-legend"),
+        "sparkflows key": sh("sparkflows1", "ls -A /home/sparkflows/.ssh 2>/dev/null"),
+        "mlflow1 sparkflows login": sh("mlflow1", "getent passwd sparkflows"),
+        "sparkflows configurations": json.dumps(sparkflows_configurations(lab), sort_keys=True),
+    }
+    for host in ("scorer1", "scorer2"):
+        states["%s containers" % host] = sh(host, "docker ps -aq")
+        states["%s images" % host] = sh(host, "docker images -q")
+        states["%s python3-docker" % host] = sh(host, "dpkg-query -W -f='${Status}' python3-docker 2>/dev/null")
+    return states
+
+
+def sparkflows_configurations(lab):
+    request = urllib.request.Request("http://127.0.0.1:%d/api/v1/configurations" % lab["sparkflows_port"],
+                                     headers={"token": "admin-token"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        return dict((entry["name"], entry["value"]) for entry in json.loads(answer.read()))
 
 
 def containers(lab):
@@ -134,31 +154,85 @@ def test_sparkflows_emulator_stands_in_for_sparkflows(lab):
 
 
 def site(lab, repo_root, *args):
-    """Run playbooks/site.yml on the lab; (process, {host: (changed, unreachable, failed)})."""
+    """Run playbooks/site.yml on the lab as `make lab` does (ansible-playbook -i inventories/lab
+    playbooks/site.yml); (process, {host: (changed, unreachable, failed)})."""
     result = subprocess.run(
         ["ansible-playbook", "-i", str(lab["inventory"]), str(repo_root / "playbooks/site.yml"), *args],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True, text=True, timeout=900, check=False,
         env=dict(lab["env"], ANSIBLE_CONFIG=str(repo_root / "ansible.cfg")),
     )
-    recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", result.stdout, re.M)
-    return result, dict((host, tuple(int(n) for n in numbers)) for host, *numbers in recap)
+    return result, dict((host, tuple(int(n) for n in numbers)) for host, *numbers in RECAP.findall(result.stdout))
+
+
+def secrets(lab):
+    """The lab's secret values the inventory carries: {what: value}."""
+    state = lab["state"]
+    return {
+        "MLflow admin password": (state / "mlflow-admin-password").read_text().strip(),
+        "scorer API key": (state / "scorer-api-key").read_text().strip(),
+        "registry password": (state / "registry" / "password").read_text().strip(),
+        "CA private key": (state / "ca" / "ca.key").read_text().strip().splitlines()[1],
+        "Sparkflows API token": group_vars(lab["inventory"], "all")["sparkflows_api_token"],
+    }
+
+
+def shown_secrets(lab, process):
+    """The names of the lab's secrets whose value process printed."""
+    output = process.stdout + process.stderr
+    return sorted(what for what, value in secrets(lab).items() if value in output)
+
+
+def test_check_mode_on_fresh_hosts_changes_nothing_and_says_what_it_would(lab):
+    """site.yml --check --diff on the service hosts never configured (a balancer without HAProxy or
+    its runtime socket, scorer hosts without the Docker SDK or a scorer, an MLflow host without
+    its Python packages or unit), run by the fixture before anything else: it succeeds, reports
+    what it would change on every host, and leaves every host (and Sparkflows' configuration)
+    as lab.sh made it."""
+    preview, recap, after = lab["fresh_preview"]
+    assert preview.returncode == 0, preview.stdout[-6000:] + preview.stderr[-2000:]
+    assert sorted(recap) == sorted(set(LAB_HOSTS) - {"sparkflows1"}), recap
+    assert all(changed > 0 and (unreachable, failed) == (0, 0) for changed, unreachable, failed in recap.values()), \
+        recap
+    # What it would change, said per host: the packages, MLflow's unit, the models to fetch.
+    would = {"sparkflows.mlops.scorer_lb : Install HAProxy": ("lb1", "+haproxy: installed"),
+             "sparkflows.mlops.mlflow_host : Install the mlflow-tracking unit": ("mlflow1", "+[Unit]"),
+             "sparkflows.mlops.scorer : Fetch the models": ("scorer2", '+    "id": 101,')}
+    for task, (host, shown) in would.items():
+        # The task's output on each host (scorers.yml runs one host at a time: a block each).
+        blocks = [part.split("\nTASK [", 1)[0] for part in preview.stdout.split("TASK [%s" % task)[1:]]
+        assert any("changed: [%s]" % host in block and shown in block for block in blocks), (task, blocks)
+    assert after["haproxy"] == "", after  # not installed, no configuration written
+    assert after["mlflow"] == "", after  # no venv, user or unit
+    assert after["sparkflows key"] == "" and after["mlflow1 sparkflows login"] == "", after
+    for host in ("scorer1", "scorer2"):
+        assert (after["%s containers" % host], after["%s images" % host]) == ("", ""), after
+        assert "ok installed" not in after["%s python3-docker" % host], after
+    assert "mlops.mlflow.deploy.mode" not in json.loads(after["sparkflows configurations"]), after
+    assert shown_secrets(lab, preview) == []
 
 
 def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo_root):
     first, recap = site(lab, repo_root)
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
-    assert recap["scorer1"][0] > 0 and recap["scorer2"][0] > 0 and "mlflow1" not in recap, recap
-    assert recap["sparkflows1"][0] > 0, recap
+    assert sorted(recap) == sorted(LAB_HOSTS), recap
+    assert all(changed > 0 for changed, _unreachable, _failed in recap.values()), recap
+    # MLflow on mlflow1 behind the generated admin password, as `make lab` prints it.
+    password = (lab["state"] / "mlflow-admin-password").read_text().strip()
+    search = "http://127.0.0.1:%d/api/2.0/mlflow/experiments/search?max_results=5" % lab["mlflow_port"]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(search, timeout=10)
+    assert refused.value.code == 401
+    authorized = urllib.request.Request(search, headers={"Authorization": "Basic " + base64.b64encode(
+        ("admin:%s" % password).encode()).decode()})
+    with urllib.request.urlopen(authorized, timeout=10) as answer:
+        assert "experiments" in json.loads(answer.read())
     # Remote mode: Sparkflows' service user reaches mlflow1 over SSH with its new key, host key
-    # checked by OpenSSH itself, and the emulator holds the key path.
+    # checked by OpenSSH itself, runs MLflow there, and the emulator holds the key path.
     session = docker("exec", "-u", "sparkflows", "%s-sparkflows1" % lab["name"], "ssh", "-o", "BatchMode=yes",
                      "-o", "StrictHostKeyChecking=yes", "-i", "/home/sparkflows/.ssh/sparkflows_mlflow",
-                     "sparkflows@mlflow1", "hostname", timeout=60)
-    assert session.stdout.strip() == "mlflow1", session.stderr
-    request = urllib.request.Request("http://127.0.0.1:%d/api/v1/configurations" % lab["sparkflows_port"],
-                                     headers={"token": "admin-token"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        stored = dict((entry["name"], entry["value"]) for entry in json.loads(answer.read()))
+                     "sparkflows@mlflow1", "/opt/mlflow/venv/bin/mlflow --version", timeout=60)
+    assert session.returncode == 0 and "mlflow" in session.stdout.lower(), session.stdout + session.stderr
+    stored = sparkflows_configurations(lab)
     assert stored["mlops.mlflow.deploy.mode"] == "remote"
     assert stored["mlops.mlflow.ssh.key.path"] == "/home/sparkflows/.ssh/sparkflows_mlflow"
     # Scored from this machine through churn-model's one URL, as `make lab` prints it; the scorer
@@ -178,7 +252,7 @@ def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo
 
     second, recap = site(lab, repo_root)
     assert second.returncode == 0, second.stdout[-4000:]
-    assert recap == {"lb1": (0, 0, 0), "scorer1": (0, 0, 0), "scorer2": (0, 0, 0), "sparkflows1": (0, 0, 0)}, recap
+    assert recap == dict((host, (0, 0, 0)) for host in LAB_HOSTS), recap
 
 
 # The next tests read a converged lab and do not depend on the Debian release: bookworm only
@@ -192,15 +266,17 @@ def test_site_preview_with_every_role_variable_as_text_changes_nothing_and_shows
     previewed, recap = site(lab, repo_root, "--check", "--diff", "-vvv", *text_extra_vars(lab),
                             "-e", "sparkflows_validate_certs=yes")
     assert previewed.returncode == 0, previewed.stdout[-4000:]
-    assert recap == {"lb1": (0, 0, 0), "scorer1": (0, 0, 0), "scorer2": (0, 0, 0), "sparkflows1": (0, 0, 0)}, recap
-    assert api_key(lab)["X-API-Key"] not in previewed.stdout + previewed.stderr
-    # The other playbooks read the same variables: as text, no type error either.
+    assert recap == dict((host, (0, 0, 0)) for host in LAB_HOSTS), recap
+    # Every secret of the inventory went through this run (mlflow1 and its password included):
+    # none of their values is printed.
+    assert "mlflow1" in recap and "sparkflows_mlflow_password" in group_vars(lab["inventory"], "sparkflows")
+    assert shown_secrets(lab, previewed) == []
+    # The other playbooks read the same variables: as text, no type error either, nothing shown.
     for other in ("verify.yml", "report.yml"):
-        ran = playbook(lab, repo_root, other, "--check", *text_extra_vars(lab), "-e", "report_dir=%s" % lab["state"].parent)
+        ran = playbook(lab, repo_root, other, "--check", "-vvv", *text_extra_vars(lab),
+                       "-e", "report_dir=%s" % lab["state"].parent)
         assert ran.returncode == 0, (other, ran.stdout[-3000:])
-    assert (lab["state"] / "ca" / "ca.key").read_text().strip().splitlines()[1] not in previewed.stdout + previewed.stderr
-    registry_password = (lab["state"] / "registry" / "password").read_text().strip()
-    assert registry_password not in previewed.stdout + previewed.stderr
+        assert shown_secrets(lab, ran) == [], other
 
 
 @pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
@@ -218,8 +294,9 @@ def test_the_prerequisites_tag_runs_the_install_on_every_scorer_host(lab, repo_r
 def text_extra_vars(lab):
     """`-e name=value` of every bool, int and float variable of every role, as text: the value the
     lab's inventory gives it, else the role's default; variables without a value are left out."""
-    inventory = json.loads(lab["inventory"].read_text())["all"]["children"]
-    given = dict(inventory["scorers"]["vars"], **inventory["sparkflows"]["vars"], **inventory["scorer_lbs"]["vars"])
+    given = {}
+    for group in ("mlflow", "scorers", "sparkflows", "scorer_lbs"):
+        given.update(group_vars(lab["inventory"], group))
     return typed_as_text(("scorer", "scorer_lb", "mlflow_host", "sparkflows_mlflow"), given)
 
 
@@ -241,6 +318,19 @@ def test_report_and_verify_see_a_stopped_scorer(lab, repo_root, tmp_path):
         == ("101", "3.1.0", "registry:5000/sparkflows/scorer:3.1.0", 200, True)
     assert len(scorer["model_sha256"]) == 64 and scorer["score_ms"] > 0
     assert datetime.datetime.fromisoformat(report["generated"]).utcoffset() == datetime.timedelta(0)
+    # The Sparkflows server's row: the MLflow configuration site.yml wrote, the password masked
+    # (never the lab's), and every scorer's image of the server's release.
+    server = report["sparkflows"]["sparkflows1"]
+    assert (server["url"], server["health"], server["release"], server["red"]) \
+        == ("http://sparkflows:8080", "UP", "3.1.0", False)
+    assert (server["mlflow"]["tracking_url"], server["mlflow"]["deploy_mode"], server["mlflow"]["username"],
+            server["mlflow"]["password"]) == ("http://mlflow1:5000", "remote", "admin", "********")
+    assert [(i["id"], i["tag"], i["match"]) for i in server["images"]] \
+        == [("scorer1/churn-model", "3.1.0", True), ("scorer2/churn-model", "3.1.0", True)]
+    mlflow_password = (lab["state"] / "mlflow-admin-password").read_text().strip()
+    for shown in (report_dir / "report.json", report_dir / "report.html"):
+        assert mlflow_password not in shown.read_text()
+    assert mlflow_password not in healthy.stdout + healthy.stderr
 
     # A score workflow that fails: the report is still written, red, and the run fails on it.
     broken = playbook(lab, repo_root, "verify.yml", "-e", "verify_score_workflow=score-broken", *only)

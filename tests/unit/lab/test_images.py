@@ -1,6 +1,8 @@
 """tests/lab/images.sh against stand-in docker, curl and debootstrap commands (no engine, no
-archive): a suite the archive does not serve leaves no stale lab image behind, and the base
-image's inputs hash is made from the debootstrap command line itself."""
+archive): a suite the archive does not serve leaves no stale lab image behind and is recorded
+(not-served-trixie in the cache, which the tests read to tell a missing image from an archive
+that does not serve it), and the base image's inputs hash is made from the debootstrap command
+line itself."""
 
 import hashlib
 import subprocess
@@ -47,6 +49,7 @@ def images(repo_root, fake_bin, tmp_path):
         result = subprocess.run([str(repo_root / "tests/lab/images.sh"), *suites], env=env, capture_output=True,
                                 text=True, timeout=60, check=False)
         result.calls = calls.read_text().splitlines()
+        result.marker = tmp_path / "cache" / "not-served-trixie"
         return result
 
     return run
@@ -67,6 +70,32 @@ def test_trixie_not_served_removes_its_stale_lab_images(images):
     assert [call for call in calls_of(result, "docker") if call[0] == "rmi"] == [["rmi", "-f", *STALE]]
     assert [call[-3] for call in calls_of(result, "debootstrap")] == ["bookworm"]
     assert not any("trixie" in " ".join(call) for call in calls_of(result, "docker") if call[0] == "build")
+
+
+def test_trixie_not_served_is_recorded_where_the_tests_read_it(images, monkeypatch, tmp_path):
+    result = images(served=False)
+    assert result.returncode == 0, result.stderr
+    assert result.marker.read_text().startswith("trixie not served by the archive %s (asked " % MIRROR)
+    assert result.marker.read_text().rstrip().endswith("): bookworm only")
+    # The tests' reader finds it through the same cache directory.
+    from utils.lab import not_served
+    monkeypatch.setenv("SFMLOPS_CACHE", str(tmp_path / "cache"))
+    assert not_served("trixie") == result.marker.read_text().strip()
+    assert not_served("bookworm") is None
+
+
+def test_trixie_served_again_removes_the_record(images):
+    assert images(served=False).marker.is_file()
+    result = images(served=True)
+    assert result.returncode == 0, result.stderr
+    assert not result.marker.exists()
+
+
+def test_suites_given_keep_the_record_of_the_archive(images):
+    assert images(served=False).marker.is_file()
+    result = images("bookworm", served=True)
+    assert result.returncode == 0, result.stderr
+    assert result.marker.is_file()
 
 
 def test_trixie_not_served_and_no_image_of_it_removes_nothing(images):

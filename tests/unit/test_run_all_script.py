@@ -1,0 +1,65 @@
+"""tests/run-all.sh (`make test`) with stand-in steps, in a copy of the tree's tests/ scripts: its
+last line is the count alone (`make-test: N passed, N failed`, what CI reads), and when
+tests/lab/images.sh recorded that the archive does not serve trixie (its tests then skip) the
+line before says trixie was not tested."""
+
+import shutil
+import subprocess
+
+import pytest
+
+# The scripts run-all.sh calls by path, each a stand-in exiting with $<NAME>_RC (default 0).
+SCRIPTS = {"tests/lab/engine.sh": "ENGINE", "tests/lab/images.sh": "IMAGES", "tests/molecule.sh": "MOLECULE",
+           "tests/sanity.sh": "SANITY", "tests/integration.sh": "INTEGRATION"}
+COMMANDS = {"pytest": "UNITS", "ansible-lint": "LINT", "antsibull-changelog": "CHANGELOG"}
+
+
+@pytest.fixture
+def run_all(repo_root, fake_bin, tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "tests").mkdir(parents=True)
+    shutil.copy(repo_root / "tests" / "run-all.sh", tree / "tests" / "run-all.sh")
+    for path, name in SCRIPTS.items():
+        script = tree / path
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text("#!/usr/bin/env bash\nexit ${%s_RC:-0}\n" % name)
+        script.chmod(0o755)
+    for command, name in COMMANDS.items():
+        fake_bin(command, "exit ${%s_RC:-0}\n" % name)
+    cache = tmp_path / "cache"
+    cache.mkdir()
+
+    def run(**rcs):
+        env = dict(fake_bin.env, SFMLOPS_CACHE=str(cache), **dict(("%s_RC" % k.upper(), str(v)) for k, v in rcs.items()))
+        result = subprocess.run([str(tree / "tests" / "run-all.sh")], env=env, capture_output=True, text=True,
+                                timeout=60, check=False)
+        result.lines = result.stdout.rstrip("\n").splitlines()
+        return result
+
+    run.cache = cache
+    return run
+
+
+def test_the_last_line_is_the_count_alone(run_all):
+    result = run_all()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.lines[-1] == "make-test: 8 passed, 0 failed"
+    assert "trixie" not in result.stdout
+
+
+def test_trixie_not_served_is_said_on_the_line_before_the_count(run_all):
+    (run_all.cache / "not-served-trixie").write_text(
+        "trixie not served by the archive http://deb.example/debian (asked 2026-01-01T00:00Z): bookworm only\n")
+    result = run_all(sanity=1)
+    assert result.returncode != 0
+    assert result.lines[-2:] == [
+        "make-test: not tested on trixie: trixie not served by the archive http://deb.example/debian "
+        "(asked 2026-01-01T00:00Z): bookworm only",
+        "make-test: 7 passed, 1 failed"]
+
+
+def test_no_note_when_the_images_step_failed(run_all):
+    (run_all.cache / "not-served-trixie").write_text("trixie not served by the archive x: bookworm only\n")
+    result = run_all(images=1)
+    assert "not tested on trixie" not in result.stdout
+    assert result.lines[-1] == "make-test: 5 passed, 3 failed"
