@@ -149,6 +149,9 @@ EXAMPLES = r'''
     fire_mlops_host: mlflow.example.net
     fire_mlops_port: 8086
 
+# The password set above is now stored, and a server may show it masked: this task does not
+# give it, so writing the whole set back would carry the mask. On a Sparkflows that keeps the
+# settings a POST does not name, write only the changed entries.
 - name: Remote mode, with the SSH key Sparkflows uses to reach the MLflow host
   sparkflows.mlops.mlflow_config:
     api_url: http://127.0.0.1:8080
@@ -156,6 +159,7 @@ EXAMPLES = r'''
     tracking_url: http://mlflow.example.net:5000
     deploy_mode: remote
     ssh_key_path: /home/sparkflows/.ssh/mlflow_ed25519
+    write_scope: changed_entries
 
 - name: Clear the MLflow configuration
   sparkflows.mlops.mlflow_config:

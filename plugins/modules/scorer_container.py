@@ -264,7 +264,9 @@ EXAMPLES = r'''
       columns: [age, plan]
       data: [[42, gold]]
 
-- name: Score it with secrets in its environment, read from Vault, never shown
+# scorer_db_password and feature_store_dsn come from an AWX credential's extra vars, or from
+# Vault: "{{ lookup('community.hashi_vault.vault_kv2_get', 'scorer/db').secret.password }}".
+- name: Score it with secrets in its environment, never shown
   sparkflows.mlops.scorer_container:
     name: scorer-churn-model
     image: registry.example.net/sparkflows/scorer
@@ -274,9 +276,9 @@ EXAMPLES = r'''
     env:
       SCORER_THREADS: "4"
       # Hidden by its name.
-      DB_PASSWORD: "{{ lookup('community.hashi_vault.vault_kv2_get', 'scorer/db').secret.password }}"
+      DB_PASSWORD: "{{ scorer_db_password }}"
       # Hidden because it is listed in secret_env.
-      FEATURE_STORE_DSN: "{{ lookup('community.hashi_vault.vault_kv2_get', 'scorer/feature-store').secret.dsn }}"
+      FEATURE_STORE_DSN: "{{ feature_store_dsn }}"
     secret_env: [FEATURE_STORE_DSN]
 
 - name: Remove it

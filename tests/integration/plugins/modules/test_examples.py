@@ -66,9 +66,12 @@ def test_scorer_container_examples_run_as_written(tmp_path, emulator, scorer_reg
         EXAMPLE_TLS_URL: url, EXAMPLE_REGISTRY: scorer_registry.repository, "registry_username: puller":
         "registry_username: %s" % scorer_registry.username, "/srv/sparkflows-scorer/": "%s/" % tmp_path,
         "host_port: 8081": "host_port: %d" % port,
-    }, {"sparkflows_api_token": ADMIN_TOKEN, "registry_password": scorer_registry.password})
-    scored, removed = result.results[2], result.results[3]
+    }, {"sparkflows_api_token": ADMIN_TOKEN, "registry_password": scorer_registry.password,
+        "scorer_db_password": "Db-Examp1e-S3cret", "feature_store_dsn": "fs://Examp1e-Dsn-S3cret"})
+    scored, with_secrets, removed = result.results[2], result.results[3], result.results[4]
     assert scored["changed"] and scored["container"]["name"] == "scorer-churn-model", scored
+    assert with_secrets["changed"], with_secrets
+    assert "Db-Examp1e-S3cret" not in result.stdout and "Examp1e-Dsn-S3cret" not in result.stdout
     assert removed["changed"]
 
 
