@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK, is_secret_key, masked
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config import SECRET_OPTIONS, key_map
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config import SECRET_OPTIONS, key_map, shown
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import (
     SparkflowsClient,
     SparkflowsError,
@@ -27,22 +26,16 @@ ARGUMENT_SPEC = dict(
 
 def mlflow_configuration(everything, mapping):
     """{option of mlflow_config: value the server holds} through mapping (option: key, mlflow_config's
-    key map), '' for a key it does not hold; secret values masked (the password's, and those of keys
-    whose names say secret), empty ones left empty."""
-    shown = {}
-    for option, key in mapping.items():
-        value = value_text(everything.get(key))
-        secret = option in SECRET_OPTIONS or is_secret_key(key)
-        shown[option] = (MASK if value else '') if secret else value
-    return shown
+    key map), '' for a key it does not hold; secret values masked as mlflow_config shows them (the
+    password's, and those of keys whose names say secret), empty ones left empty."""
+    secret_keys = set(mapping[option] for option in SECRET_OPTIONS)
+    return dict((option, shown(key, value_text(everything.get(key)), secret_keys)) for option, key in mapping.items())
 
 
 def configuration_shown(everything, prefixes, secret_keys):
     """The keys that start with one of prefixes, secret values masked: those whose names say
     secret, and secret_keys (the MLflow password's key, whatever key_map names it)."""
-    chosen = masked(dict((key, value) for key, value in everything.items() if key.startswith(prefixes)))
-    return dict((key, MASK if key in secret_keys and value not in (None, '') else value)
-                for key, value in chosen.items())
+    return dict((key, shown(key, value, secret_keys)) for key, value in everything.items() if key.startswith(prefixes))
 
 
 def run_module():
