@@ -90,3 +90,32 @@ def test_a_stopped_hasher_is_an_error_not_a_hang(monkeypatch):
             hasher.hash(hasher.buffer(), 1)
     hasher.close()
     assert [type(report.exc_value) for report in stopped] == [MemoryError]
+
+
+class Conditional(object):
+    """A stand-in client answering a conditional download with a given status."""
+
+    def __init__(self, status):
+        self.status = status
+        self.asked = []
+
+    def open_download(self, model_id, file_type, headers=None, method="GET"):
+        self.asked.append((model_id, file_type, headers, method))
+        return self.status, {"ETag": '"new"'}, io.BytesIO(b"" if self.status == 304 else b"body")
+
+
+def test_a_304_means_the_model_file_is_unchanged():
+    client = Conditional(304)
+    download = Download(client, 101, "zip", retries=0)
+    assert download.not_modified('"e1"', "HEAD") == (True, None)
+    assert client.asked == [(101, "zip", {"If-None-Match": '"e1"'}, "HEAD")]
+    assert download.transferred == 0
+
+
+@pytest.mark.parametrize("status", [200, 206, 412])
+def test_any_other_answer_means_changed_and_is_handed_on_open(status):
+    client = Conditional(status)
+    unchanged, opened = Download(client, 7, "bin", retries=0).not_modified('"e1"')
+    assert unchanged is False
+    assert opened[0] == status and opened[1] == {"ETag": '"new"'} and opened[2].read() == b"body"
+    assert client.asked == [(7, "bin", {"If-None-Match": '"e1"'}, "GET")]

@@ -214,3 +214,96 @@ def test_stopped_then_absent(engine):
     assert (engine.mutations(), stopped["container"]["running"]) == ([("stop", "churn")], False)
     removed = run(engine, state="absent")
     assert (engine.mutations(), removed["changed"], engine.containers) == ([("remove", "churn")], True, {})
+
+
+def test_the_result_says_what_was_done_and_what_serves(engine):
+    engine.images[REFERENCE]["RepoDigests"] = [REPOSITORY + "@sha256:d1"]
+    serving = dict(name="churn", id="c1", image=REFERENCE, image_id="sha256:image-1",
+                   image_digest="sha256:d1", model_id="101", model_sha256="a" * 64,
+                   release="3.1.0", host_port=8081, running=True)
+    healthy = {"url": "http://127.0.0.1/health", "seconds": 0.1}
+    first = run(engine)
+    del first["diff"]
+    assert first == dict(changed=True, actions=["created churn", "started churn", "churn healthy"],
+                         changed_fields=["env", "image", "image_id", "labels", "model", "port", "restart_policy"],
+                         recreated=False, health=healthy, container=serving)
+    again = run(engine)
+    del again["diff"]
+    assert again == dict(changed=False, actions=[], changed_fields=[], recreated=False, health=None,
+                         container=serving)
+    updated = run(engine, memory="512m")
+    assert (updated["actions"], updated["health"], updated["container"]) == (
+        ["updated churn in place: memory"], None, serving)
+
+
+def test_a_stopped_scorer_is_left_stopped_by_present_and_started_and_gated_by_started(engine):
+    run(engine)
+    stopped = run(engine, state="stopped")
+    assert (stopped["changed"], stopped["actions"], stopped["container"]["running"]) == (True, ["stopped churn"], False)
+    present = run(engine, state="present")
+    assert (present["changed"], engine.calls, present["container"]["running"]) == (False, [], False)
+    started = run(engine)
+    assert engine.calls == [("start", "churn"), ("health", "churn")]
+    assert (started["changed"], started["actions"], started["health"], started["container"]["running"]) == (
+        True, ["started churn", "churn healthy"], {"url": "http://127.0.0.1/health", "seconds": 0.1}, True)
+    assert engine.inspect("churn")["State"]["Running"] is True
+
+
+def test_check_mode_says_what_it_would_do(engine):
+    created = run(engine, check_mode=True)
+    assert (created["actions"], created["changed"], created["container"]["id"], engine.containers) == (
+        ["would create churn"], True, None, {})
+    run(engine)
+    recreated = run(engine, check_mode=True, model_sha256="b" * 64)
+    assert (recreated["actions"], recreated["recreated"], recreated["container"]["id"]) == (
+        ["would recreate churn"], True, "c1")
+    updated = run(engine, check_mode=True, memory="1g")
+    assert (updated["actions"], updated["recreated"], updated["health"]) == (
+        ["would update churn in place: memory"], False, None)
+    stopped = run(engine, check_mode=True, state="stopped")
+    assert (stopped["changed"], stopped["container"]["running"]) == (True, False)
+    present = run(engine, check_mode=True, state="present", model_sha256="b" * 64)
+    assert present["container"]["running"] is False
+
+
+def test_pull_never_uses_the_local_image_or_fails_before_changing_anything(engine):
+    scorer = Scorer(engine, params(pull="never"))
+    assert scorer.ensure_image(REFERENCE) == ("sha256:image-1", False)
+    assert engine.calls == [] and scorer.actions == []
+    with pytest.raises(ScorerError, match="^image %s:9.9.9 is not on this host and pull is never$" % REPOSITORY):
+        Scorer(engine, params(pull="never")).ensure_image(REPOSITORY + ":9.9.9")
+    assert engine.calls == []
+
+
+def test_pull_missing_pulls_only_an_image_not_here(engine):
+    assert Scorer(engine, params(pull="missing")).ensure_image(REFERENCE) == ("sha256:image-1", False)
+    assert engine.calls == []
+    del engine.images[REFERENCE]
+    scorer = Scorer(engine, params(pull="missing"))
+    engine.pull = lambda reference: engine.calls.append(("pull", reference)) or engine.images.setdefault(
+        reference, {"Id": "sha256:image-2", "RepoDigests": [REPOSITORY + "@sha256:d2"]})["Id"]
+    assert scorer.ensure_image(REFERENCE) == ("sha256:image-2", True)
+    assert (engine.calls, scorer.actions, scorer.image["Id"]) == (
+        [("pull", REFERENCE)], ["pulled %s" % REFERENCE], "sha256:image-2")
+
+
+def test_pull_always_asks_the_registry_and_reports_a_change_only_for_a_new_image(engine):
+    scorer = Scorer(engine, params(pull="always"))
+    assert scorer.ensure_image(REFERENCE) == ("sha256:image-1", False)
+    assert (engine.calls, scorer.actions) == ([("pull", REFERENCE)], [])
+    engine.images[REFERENCE] = {"Id": "sha256:image-0", "RepoDigests": []}
+    engine.pull = lambda reference: engine.calls.append(("pull", reference)) or engine.images.update(
+        {reference: {"Id": "sha256:image-3", "RepoDigests": []}}) or "sha256:image-3"
+    scorer = Scorer(engine, params(pull="always"))
+    assert scorer.ensure_image(REFERENCE) == ("sha256:image-3", True)
+    assert (scorer.actions, scorer.image["Id"]) == (["pulled %s" % REFERENCE], "sha256:image-3")
+
+
+def test_pull_always_in_check_mode_compares_the_registry_digest_without_pulling(engine):
+    engine.images[REFERENCE]["RepoDigests"] = [REPOSITORY + "@sha256:digest"]
+    assert Scorer(engine, params(pull="always"), check_mode=True).ensure_image(REFERENCE) == ("sha256:image-1", False)
+    engine.images[REFERENCE]["RepoDigests"] = [REPOSITORY + "@sha256:older"]
+    assert Scorer(engine, params(pull="always"), check_mode=True).ensure_image(REFERENCE) == (None, True)
+    del engine.images[REFERENCE]
+    assert Scorer(engine, params(pull="always"), check_mode=True).ensure_image(REFERENCE) == (None, True)
+    assert engine.mutations() == [] and engine.calls == [("remote_digest", REFERENCE)] * 3

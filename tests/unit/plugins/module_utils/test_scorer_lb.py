@@ -13,6 +13,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb import
     backends,
     canary_verdict,
     credential_digests,
+    others_out,
     sources,
     window_response_ms,
 )
@@ -286,3 +287,21 @@ def test_counters_that_went_backwards_do_not_pass():
     # 10 requests since the reload, all 5xx: a negative count of requests fails the window.
     verdict = canary_verdict([read(stot=1000)], [read(stot=10, hrsp_5xx=10)])
     assert (verdict["passed"], verdict["requests"]) == (False, -990)
+
+
+def test_others_out_names_servers_out_of_rotation_outside_the_batch():
+    servers = [
+        ("lb1", dict(backend="churn", server="scorer1", admin_state="ready")),
+        ("lb1", dict(backend="churn", server="scorer2", admin_state="drain")),
+        ("lb1", dict(backend="churn", server="scorer3", admin_state="maint")),
+        ("lb2", dict(backend="churn", server="scorer3", admin_state="maint")),
+        ("lb2", dict(backend="churn", server="scorer2", admin_state="drain")),
+        ("lb2", dict(backend="fraud", server="scorer4")),
+        # Listed twice (two reads of one balancer): named once.
+        ("lb1", dict(backend="churn", server="scorer3", admin_state="maint")),
+    ]
+    # scorer2 is in this batch (the run takes it out itself); scorer4 has no state: ready.
+    assert others_out(servers, ["scorer2"]) == ["lb1 churn/scorer3 maint", "lb2 churn/scorer3 maint"]
+    assert others_out(servers, ["scorer2", "scorer3"]) == []
+    assert others_out(servers, []) == ["lb1 churn/scorer2 drain", "lb1 churn/scorer3 maint",
+                                       "lb2 churn/scorer2 drain", "lb2 churn/scorer3 maint"]

@@ -1,4 +1,8 @@
-"""mlflow_config: desired values, the change plan and the masked diff (no server needed)."""
+"""mlflow_config: desired values, the change plan, the masked diff, and write() against the emulator
+(which shows secrets masked): what is written, refused, checked and undone."""
+
+import json
+import urllib.request
 
 import pytest
 
@@ -11,17 +15,21 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config im
     not_kept,
     plan,
     restore_values,
+    secret_keys_of,
     validate,
+    write,
 )
 from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK
-from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import SparkflowsError
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import SparkflowsClient, SparkflowsError
+from emulator.fixtures import ADMIN_TOKEN, seed_configurations
 
 PASSWORD_KEY = DEFAULT_KEY_MAP["password"]
 SECRETS = {PASSWORD_KEY}
 
 
 def params(**given):
-    base = dict(state="present", settings={}, key_map={}, update_password="always")
+    base = dict(state="present", settings={}, secret_settings=[], key_map={}, update_password="always",
+                write_scope="whole_set")
     base.update(dict((option, None) for option in DEFAULT_KEY_MAP))
     base.update(given)
     return base
@@ -126,3 +134,90 @@ def test_plan_with_a_stored_value_shown_masked():
     assert plan(current, {PASSWORD_KEY: "p"}, SECRETS, "always") == {PASSWORD_KEY: "p"}
     assert plan(current, {PASSWORD_KEY: "p"}, SECRETS, "on_create") == {}
     assert plan(current, {PASSWORD_KEY: ""}, SECRETS, "on_create") == {PASSWORD_KEY: ""}
+
+
+def test_secret_keys_are_the_passwords_the_listed_and_the_secret_looking_settings():
+    given = params(settings={"mlops.aws.s3.secret.key": "s", "mlops.port": 1, "mlops.blob": "b"},
+                   secret_settings=["mlops.blob", "mlops.not.given"])
+    assert secret_keys_of(given, DEFAULT_KEY_MAP) == {PASSWORD_KEY, "mlops.aws.s3.secret.key", "mlops.blob",
+                                                       "mlops.not.given"}
+
+
+# -- write(): against the emulator, which shows secrets masked ------------------------------
+
+def posted(server):
+    return [r for r in server.requests() if r["method"] == "POST"]
+
+
+def stored(server):
+    """What the emulator stores, secrets in clear (its GET shows them masked)."""
+    with urllib.request.urlopen(server.url + "/_emulator/configurations", timeout=10) as answer:
+        return json.loads(answer.read())
+
+
+def write_to(server, changes, check_mode=False, **given):
+    client = SparkflowsClient(server.url, api_token=ADMIN_TOKEN)
+    return write(client, client.configurations(), changes, params(**given), SECRETS, check_mode)
+
+
+@pytest.fixture
+def server(emulator):
+    seed_configurations(emulator, {"other.key": "keep", "mlops.aws.s3.secret.key": "S3-kept", PASSWORD_KEY: "old"})
+    return emulator
+
+
+def test_a_whole_set_write_with_another_masked_value_is_refused_before_a_post(server):
+    for check_mode in (False, True):
+        with pytest.raises(SparkflowsError, match=r"^Sparkflows showed mlops.aws.s3.secret.key masked: .*nothing was "
+                                                  r"written\. If this Sparkflows keeps the settings a POST does not "
+                                                  r"name, set write_scope: changed_entries"):
+            write_to(server, {PASSWORD_KEY: "new", "mlops.port": "5001"}, check_mode)
+    assert posted(server) == []
+    assert stored(server)["mlops.aws.s3.secret.key"] == "S3-kept"
+
+
+def test_changed_entries_write_only_the_changes_and_keep_the_rest(server):
+    write_to(server, {"mlops.port": "5001"}, write_scope="changed_entries")
+    assert stored(server) == {"other.key": "keep", "mlops.aws.s3.secret.key": "S3-kept", PASSWORD_KEY: "old",
+                               "mlops.port": "5001"}
+    assert len(posted(server)) == 1
+
+
+def test_check_mode_reads_and_posts_nothing(server):
+    write_to(server, {"mlops.port": "5001"}, check_mode=True, write_scope="changed_entries")
+    assert posted(server) == []
+    assert "mlops.port" not in stored(server)
+
+
+def test_a_replacing_server_under_changed_entries_fails_naming_what_is_gone(server):
+    server.control("variant", {"config_post": "replace"})
+    with pytest.raises(SparkflowsError, match=r"^Sparkflows replaced its whole configuration set with the 1 changed "
+                                              r"entries: mlops.aws.s3.secret.key, mlops.mlflow.password, other.key "
+                                              r"are gone\."):
+        write_to(server, {"mlops.port": "5001"}, write_scope="changed_entries")
+
+
+def test_a_key_not_kept_is_undone_and_named_with_its_option(server):
+    server.control("variant", {"unknown_keys": "drop"})
+    with pytest.raises(SparkflowsError) as failed:
+        write_to(server, {PASSWORD_KEY: "new", "mlops.fire.mlops.host": "h", "mlops.port": "5001"},
+                 write_scope="changed_entries")
+    message = str(failed.value)
+    assert message.startswith("Sparkflows did not keep mlops.fire.mlops.host (reads back ''); the configuration was "
+                              "restored as it was read (but for mlops.mlflow.password, which it showed masked: written "
+                              "as given)."), message
+    assert "key_map (for the options fire_mlops_host)" in message
+    assert "new" not in message.replace("newer", "")
+    after = stored(server)
+    assert (after[PASSWORD_KEY], after["mlops.port"], after["mlops.aws.s3.secret.key"]) == ("new", "", "S3-kept")
+    assert "********" not in after.values()
+
+
+def test_a_whole_set_undo_writes_the_set_as_read_without_a_mask(emulator):
+    seed_configurations(emulator, {"other.key": "keep", PASSWORD_KEY: "old"})
+    emulator.control("variant", {"unknown_keys": "drop"})
+    with pytest.raises(SparkflowsError, match="Sparkflows did not keep mlops.fire.mlops.host"):
+        write_to(emulator, {PASSWORD_KEY: "new", "mlops.fire.mlops.host": "h"})
+    # The undefined key is dropped again by this server; the password keeps the value written.
+    assert stored(emulator) == {"other.key": "keep", PASSWORD_KEY: "new"}
+    assert len(posted(emulator)) == 2
