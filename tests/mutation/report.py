@@ -37,9 +37,8 @@ def change(sources, key):
     mutated = sources.get(name)
     if original is None or mutated is None:
         return "(source not found)", False
-    lines = [line.strip() for line in difflib.unified_diff(original.splitlines()[1:], mutated.splitlines()[1:],
-                                                          lineterm="", n=0)
-             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    diff = difflib.unified_diff(original.splitlines()[1:], mutated.splitlines()[1:], lineterm="", n=0)
+    lines = [line.strip() for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     removed = [line[1:].strip() for line in lines if line.startswith("-")]
     added = [line[1:].strip() for line in lines if line.startswith("+")]
     text_only = bool(removed) and len(removed) == len(added) and all(

@@ -139,8 +139,8 @@ def test_plan_with_a_stored_value_shown_masked():
 def test_secret_keys_are_the_passwords_the_listed_and_the_secret_looking_settings():
     given = params(settings={"mlops.aws.s3.secret.key": "s", "mlops.port": 1, "mlops.blob": "b"},
                    secret_settings=["mlops.blob", "mlops.not.given"])
-    assert secret_keys_of(given, DEFAULT_KEY_MAP) == {PASSWORD_KEY, "mlops.aws.s3.secret.key", "mlops.blob",
-                                                       "mlops.not.given"}
+    expected = {PASSWORD_KEY, "mlops.aws.s3.secret.key", "mlops.blob", "mlops.not.given"}
+    assert secret_keys_of(given, DEFAULT_KEY_MAP) == expected
 
 
 # -- write(): against the emulator, which shows secrets masked ------------------------------
@@ -178,8 +178,8 @@ def test_a_whole_set_write_with_another_masked_value_is_refused_before_a_post(se
 
 def test_changed_entries_write_only_the_changes_and_keep_the_rest(server):
     write_to(server, {"mlops.port": "5001"}, write_scope="changed_entries")
-    assert stored(server) == {"other.key": "keep", "mlops.aws.s3.secret.key": "S3-kept", PASSWORD_KEY: "old",
-                               "mlops.port": "5001"}
+    expected = {"other.key": "keep", "mlops.aws.s3.secret.key": "S3-kept", PASSWORD_KEY: "old", "mlops.port": "5001"}
+    assert stored(server) == expected
     assert len(posted(server)) == 1
 
 
