@@ -62,3 +62,27 @@ def test_ranges_from_the_kernel_are_disjoint_and_free():
     used = [port for base, count in zip(bases, (100, 2, 1, 1, 1)) for port in range(base, base + count)]
     assert len(used) == len(set(used)) == 105
     assert all(bindable(port) for port in used)
+
+
+@pytest.mark.parametrize("worker, expected", [("", (23000, 26000)), ("gw0", (26000, 29000)), ("gw1", (29000, 32000)),
+                                              ("gw2", (23000, 26000)), ("master", (23000, 26000))])
+def test_each_xdist_worker_picks_from_a_window_of_its_own_below_the_ephemeral_range(worker, expected):
+    assert ports.window(worker) == expected
+    assert expected[1] <= 32768
+
+
+def test_a_free_port_is_of_the_window_and_binds(monkeypatch):
+    monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw1")
+    for _attempt in range(20):
+        port = ports.free_port()
+        assert 29000 <= port < 32000 - ports.RANGE_ROOM and bindable(port)
+
+
+def test_a_busy_port_is_not_offered(monkeypatch):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", ports.free_port()))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        offered = iter([taken, taken + 1])
+        monkeypatch.setattr(ports.random, "randrange", lambda low, high: next(offered))
+        assert ports.free_port() == taken + 1

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import time
+import urllib.request
 import uuid
 
 import boto3
@@ -69,7 +70,7 @@ def lab(request, tmp_path_factory):
         "sparkflows_mlflow_api_delegate_to": "localhost",
     }}}))
     return {"containers": containers, "inventory": inventory, "state_file": state / "configurations.json",
-            "work": state}
+            "work": state, "emulator": "http://127.0.0.1:%d" % port}
 
 
 def run(lab, *options, verbose=False, inventory=None, deprecations=False, **role_vars):
@@ -354,6 +355,24 @@ def test_local_mode_shows_its_diff_and_never_the_password(lab):
     # The emulator shows the stored password masked: only on_create can leave it alone.
     again = run(lab, sparkflows_mlflow_update_password="on_create", **local)
     assert again.returncode == 0 and again.changed == 0, again.stdout[-3000:]
+    # A run that changes a setting without giving the password cannot write the whole set back
+    # over the masked one: refused before anything is written, naming it and the way out; with
+    # sparkflows_mlflow_write_scope=changed_entries only its change is written.
+    before = configuration(lab)
+    setting = dict(sparkflows_mlflow_deploy_mode="local", sparkflows_mlflow_settings={"mlops.models.state.values": "Dev,Prod"})
+    refused = run(lab, **setting)
+    assert refused.returncode != 0
+    assert ("Sparkflows showed mlops.mlflow.password masked" in refused.stdout
+            and "set write_scope: changed_entries" in refused.stdout), refused.stdout[-3000:]
+    assert configuration(lab) == before
+    written = run(lab, sparkflows_mlflow_write_scope="changed_entries", **setting)
+    assert written.returncode == 0 and written.changed == 1, written.stdout[-3000:]
+    assert configuration(lab) == dict(before, **{"mlops.models.state.values": "Dev,Prod"})
+    # The tests after this one start, as before it, from a set without a stored password.
+    request = urllib.request.Request(lab["emulator"] + "/_emulator/configurations", method="POST",
+                                     data=json.dumps({"mlops.mlflow.password": ""}).encode())
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
 
 
 def test_the_roles_deprecated_connection_variables_in_the_inventory_still_win(lab):
