@@ -25,12 +25,17 @@ def test_checksum_forms():
             normalize_checksum(bad)
 
 
+def written(dest, content, file_type, archive_verified):
+    """dest written with content, its stat, and the record fetch() makes of such a file."""
+    dest.write_bytes(content)
+    st = dest.stat()
+    return st, dict(id=1, uuid="u", version=3, file_type=file_type, size=st.st_size, mtime_ns=st.st_mtime_ns,
+                    sha256=hashlib.sha256(content).hexdigest(), unpacked_to=None, archive_verified=archive_verified)
+
+
 def test_local_copy_check(tmp_path):
     dest = tmp_path / "m.zip"
-    dest.write_bytes(b"model")
-    st = dest.stat()
-    record = dict(id=1, uuid="u", version=3, file_type="zip", size=st.st_size, mtime_ns=st.st_mtime_ns,
-                  sha256=hashlib.sha256(b"model").hexdigest(), unpacked_to=None, archive_verified=True)
+    st, record = written(dest, b"model", "zip", True)
     model = dict(id=1, uuid="u", version=3)
     params = dict(dest=str(dest), file_type="zip", verify="quick", unpack_to=None)
     assert local_copy_is_current(record, model, params, None) is True
@@ -53,10 +58,7 @@ def test_local_copy_check(tmp_path):
 def current(tmp_path):
     """A model file at dest and the record fetch() made of it: the copy is current."""
     dest = tmp_path / "m.bin"
-    dest.write_bytes(b"model v3")
-    st = dest.stat()
-    record = dict(id=1, uuid="u", version=3, file_type="bin", size=st.st_size, mtime_ns=st.st_mtime_ns,
-                  sha256=hashlib.sha256(b"model v3").hexdigest(), unpacked_to=None, archive_verified=False)
+    st, record = written(dest, b"model v3", "bin", False)
     params = dict(dest=str(dest), file_type="bin", verify="quick", unpack_to=None)
     assert local_copy_is_current(record, dict(id=1, uuid="u", version=3), params, None) is True
     return dest, st, record, params
