@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb import LbRuleError, credential_digests
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy_tls import HaproxyRuleError, credential_digests
 
 DOCUMENTATION = r"""
 name: scorer_lb_credentials
@@ -18,6 +18,8 @@ description:
     keys and passwords themselves are never written on the balancer.
   - API keys shorter than 16 characters, users without a name or password and names with a
     colon are refused.
+  - The same as P(sparkflows.mlops.haproxy_credentials#filter), the name every HAProxy of the
+    collection uses (role M(sparkflows.mlops.scorer_lb) among them); kept for the playbooks that use it.
 options:
   _input:
     description: The API keys (a list of text).
@@ -49,7 +51,7 @@ _value:
 def scorer_lb_credentials(api_keys, users=None):
     try:
         return credential_digests(api_keys, users)
-    except LbRuleError as e:
+    except HaproxyRuleError as e:
         raise AnsibleFilterError(str(e))
 
 

@@ -2,14 +2,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 """The rules of the load-balanced endpoint, in one place: a model's backend name, which scorer
-hosts serve which model where (from the inventory), the addresses a scorer host lets in, how
-the endpoint's credentials are stored on the balancer, and when a canary fails. Role scorer_lb
-and role scorer reach them through the scorer_lb_* filters."""
+hosts serve which model where (from the inventory), the addresses a scorer host lets in, and when
+a canary fails. Role scorer_lb and role scorer reach them through the scorer_lb_* filters. (The
+TLS and authentication rules every HAProxy of the collection shares, the stored credential
+digests among them: _haproxy_tls.py.)"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import ipaddress
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_models import problems
@@ -74,25 +73,6 @@ def sources(balancers):
             if str(network) not in listed:
                 listed.append(str(network))
     return families
-
-
-def credential_digests(api_keys=None, users=None):
-    """What the balancer stores to recognise a request: the SHA-256 (lower-case hex) of each API
-    key, and of each user's whole `Authorization: Basic ...` value - never the secrets."""
-    keys = []
-    for key in api_keys or []:
-        if not isinstance(key, str) or len(key) < 16:
-            raise LbRuleError('every API key must be text of 16 characters or more')
-        keys.append(hashlib.sha256(key.encode()).hexdigest())
-    basics = []
-    for user in users or []:
-        if not isinstance(user, dict) or not user.get('name') or not user.get('password'):
-            raise LbRuleError('every user needs a name and a password')
-        if ':' in str(user['name']):
-            raise LbRuleError('user name %r has a colon, which basic authentication cannot carry' % user['name'])
-        token = base64.b64encode(('%s:%s' % (user['name'], user['password'])).encode()).decode()
-        basics.append(hashlib.sha256(('Basic ' + token).encode()).hexdigest())
-    return dict(api_keys=sorted(set(keys)), users=sorted(set(basics)))
 
 
 # HAProxy's rtime: a sliding average over a server's last TIME_STATS_SAMPLES HTTP requests

@@ -1,19 +1,69 @@
-"""Every role documents each of its defaults in meta/argument_specs.yml, with the same default."""
+"""Every role documents each of its defaults in meta/argument_specs.yml, with the same default.
+A private role (`_common`) has no main: one entry point per tasks file, each documenting every
+input its tasks read (its required ones without a default, the others with defaults/main.yml's)."""
 
 import pathlib
+import re
 
 import pytest
 import yaml
 
 ROLES = sorted(p for p in (pathlib.Path(__file__).resolve().parents[3] / "roles").iterdir() if p.is_dir())
+PUBLIC = [role for role in ROLES if not role.name.startswith("_")]
+PRIVATE = [role for role in ROLES if role.name.startswith("_")]
 
 
-@pytest.mark.parametrize("role", ROLES, ids=[r.name for r in ROLES])
+def specs_of(role):
+    return yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+
+
+@pytest.mark.parametrize("role", PUBLIC, ids=[r.name for r in PUBLIC])
 def test_argument_specs_match_defaults(role):
     defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text()) or {}
-    options = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    options = specs_of(role)["main"]["options"]
     assert sorted(options) == sorted(defaults)
     for name, spec in options.items():
         assert name.startswith(role.name + "_"), name
         assert spec.get("description"), name
         assert spec.get("default") == defaults[name], name
+
+
+def test_the_private_roles_are_found():
+    assert "_common" in [role.name for role in PRIVATE]
+
+
+@pytest.mark.parametrize("role", PRIVATE, ids=[r.name for r in PRIVATE])
+def test_a_private_role_has_one_entry_point_per_tasks_file_and_no_main(role):
+    specs = specs_of(role)
+    assert "main" not in specs and not (role / "tasks" / "main.yml").exists()
+    assert sorted(specs) == sorted(path.stem for path in (role / "tasks").glob("*.yml"))
+
+
+@pytest.mark.parametrize("role", PRIVATE, ids=[r.name for r in PRIVATE])
+def test_a_private_roles_defaults_are_its_entry_points_documented_defaults(role):
+    defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text()) or {}
+    documented = {}
+    for entry, spec in specs_of(role).items():
+        assert spec.get("short_description", "").startswith("Internal only"), entry
+        for name, option in spec["options"].items():
+            assert name.startswith(role.name + "_"), (entry, name)
+            assert option.get("description") and option.get("type"), (entry, name)
+            if option.get("required"):
+                assert "default" not in option and name not in defaults, (entry, name)
+            else:
+                assert option.get("default") == defaults.get(name, "(none)"), (entry, name)
+                documented[name] = option["default"]
+    assert sorted(documented) == sorted(defaults)
+
+
+@pytest.mark.parametrize("role", PRIVATE, ids=[r.name for r in PRIVATE])
+def test_a_private_entry_point_reads_only_inputs_it_documents(role):
+    """Every <role>_ variable a tasks file names is an input of its entry point, or the fact it
+    sets for its caller (its internal registers are __<role>_...)."""
+    for entry, spec in specs_of(role).items():
+        tasks = yaml.safe_load((role / "tasks" / (entry + ".yml")).read_text())
+        text = yaml.safe_dump(tasks)
+        named = set(re.findall(r"(?<![\w])%s_\w+" % re.escape(role.name), text))
+        facts = {key for task in tasks for key in (task.get("ansible.builtin.set_fact") or {})}
+        assert facts and all(fact.endswith("_changed") for fact in facts), (entry, facts)
+        assert sorted(named - facts - set(spec["options"])) == [], entry

@@ -1,8 +1,6 @@
 """The rules of the load-balanced endpoint: backends from the scorer hosts' inventory, the
-balancers' source networks, the stored credential digests and the canary's verdict."""
-
-import base64
-import hashlib
+balancers' source networks and the canary's verdict (the stored credential digests:
+test_haproxy_tls.py)."""
 
 import pytest
 
@@ -12,7 +10,6 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb import
     backend_name,
     backends,
     canary_verdict,
-    credential_digests,
     others_out,
     sources,
     window_response_ms,
@@ -100,50 +97,6 @@ def test_a_balancer_without_addresses_is_refused(addresses):
 
 def test_no_balancers_no_sources():
     assert sources([]) == dict(ipv4=[], ipv6=[])
-
-
-# credential_digests
-
-
-def sha256(text):
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def test_an_api_key_is_stored_as_its_sha256():
-    key = "k3y-of-sixteen-chars-or-more"
-    assert credential_digests([key]) == dict(api_keys=[sha256(key)], users=[])
-
-
-def test_a_user_is_stored_as_the_sha256_of_its_whole_basic_authorization_value():
-    header = "Basic " + base64.b64encode(b"app:s3cret p\xc3\xa4ss").decode()
-    found = credential_digests(users=[{"name": "app", "password": "s3cret p\u00e4ss"}])
-    assert found == dict(api_keys=[], users=[sha256(header)])
-
-
-def test_digests_are_sorted_and_deduplicated():
-    keys = ["b" * 16, "a" * 16, "b" * 16]
-    assert credential_digests(keys)["api_keys"] == sorted({sha256("a" * 16), sha256("b" * 16)})
-
-
-@pytest.mark.parametrize("key", ["a" * 15, "", 1234567890123456789, None])
-def test_a_short_or_non_text_key_is_refused(key):
-    with pytest.raises(LbRuleError, match="every API key must be text of 16 characters or more"):
-        credential_digests(["a" * 16, key])
-
-
-def test_a_key_of_exactly_16_characters_is_accepted():
-    assert credential_digests(["x" * 16])["api_keys"] == [sha256("x" * 16)]
-
-
-def test_a_user_name_with_a_colon_is_refused():
-    with pytest.raises(LbRuleError, match="user name 'ops:app' has a colon"):
-        credential_digests(users=[{"name": "ops:app", "password": "secret"}])
-
-
-@pytest.mark.parametrize("user", [{"name": "app"}, {"password": "secret"}, {"name": "", "password": "x"}, "app:secret"])
-def test_a_user_without_name_or_password_is_refused(user):
-    with pytest.raises(LbRuleError, match="every user needs a name and a password"):
-        credential_digests(users=[user])
 
 
 # canary_verdict

@@ -24,6 +24,9 @@ from utils.molecule_secrets import given_secrets, masked, secret_strings, shown 
 
 ROLE = "scorer_lb"
 TASK = "sparkflows.mlops.scorer_lb : "
+# The certificate, key and digest files are written by role _common's entry points
+# (tls_certificate, haproxy_credentials), whose tasks the output names after that role.
+COMMON_TASK = "sparkflows.mlops._common : "
 # What the role writes on the balancer: a failed run must leave each as it was.
 WRITTEN = ["/etc/haproxy/haproxy.cfg", "/etc/haproxy/sparkflows/api-keys.sha256",
            "/etc/haproxy/sparkflows/users.sha256", "/etc/haproxy/sparkflows/scorer_lb.pem",
@@ -49,7 +52,8 @@ def scenario_secrets():
 
 def task_blocks(output, name):
     """The output of every run of task NAME in the default callback's output."""
-    return [block for block in re.split(r"^TASK \[", output, flags=re.M) if block.startswith(TASK + name + "]")]
+    return [block for block in re.split(r"^TASK \[", output, flags=re.M)
+            if any(block.startswith(prefix + name + "]") for prefix in (TASK, COMMON_TASK))]
 
 
 def statuses(output, name):
