@@ -19,8 +19,10 @@ MASK_FORMS = re.compile(
     r'|\[\s*(?:hidden|masked|redacted|protected|secret|encrypted)\s*\]'
     r'|\$encrypted\$)\s*$', re.IGNORECASE)
 # Words in a setting's name that make its value a secret.
+# (access_key: an option or variable named after an S3 access key, as mlflow_config's s3_access_key
+# is in what sparkflows_info and the fleet report show.)
 SECRET_WORDS = ('password', 'passwd', 'secret', 'token', 'private', 'credential', 'access.key', 'accesskey',
-                'api.key', 'apikey', 'api_key')
+                'access_key', 'api.key', 'apikey', 'api_key')
 
 
 def is_secret_key(name):

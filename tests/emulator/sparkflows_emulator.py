@@ -85,14 +85,20 @@ VARIANTS = {
 }
 EXECUTION_CODES = {"RUNNING": 0, "COMPLETED": 2, "FAILED": 3}
 DEFAULT_VARIANTS = dict((name, values[0]) for name, values in VARIANTS.items())
-# Configuration keys the emulated server defines (the documented ones): with unknown_keys=drop,
-# a POST keeps only these and the keys it already holds.
+# Configuration keys the emulated server defines (the documented ones, ../shared/SPARKFLOWS.md:
+# MLflow, the S3 registry store, the deployment target, SageMaker's and Kubeflow's): with
+# unknown_keys=drop, a POST keeps only these and the keys it already holds.
 DEFINED_KEYS = frozenset((
     "mlops.mlflow.trackingURL", "mlops.mlflow.deploy.mode", "mlops.port", "mlops.aws.s3.access.key",
     "mlops.aws.s3.secret.key", "mlops.aws.s3.endpoint.url", "mlops.aws.s3.ignore.tls", "mlops.models.state.values",
     "mlops.target.deployment", "mlops.region", "mlops.aws_id", "mlops.arn",
+    "mlops.kubeflow.username", "mlops.kubeflow.password", "mlops.kubeflow.namespace", "mlops.kubeflow.config.path",
+    "mlops.kubeflow.hostport", "mlops.docker.registry.sparkflows", "mlops.docker.context.path",
+    "mlops.fire.server.jar.name", "mlops.deployment.container.port", "mlops.service.port", "mlops.service.target.port",
+    "mlops.timeout", "mlops.kubernetes.config.path", "mlops.kubernetes.images.namespace",
 ))
-# The emulated server's own idea of a secret setting (not the client's word list).
+# The emulated server's own idea of a secret setting (not the client's word list): the S3 keys,
+# the Kubeflow and MLflow passwords among them.
 SECRET_PARTS = ("password", "secret", "access.key", "token")
 MASKS = {"masked": "********", "protected": "[PROTECTED]"}
 NO_FAULTS = {"html": False, "fail_next": [], "html_download": False, "drop_after": None, "no_ranges": False}

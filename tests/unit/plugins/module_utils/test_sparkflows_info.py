@@ -3,7 +3,11 @@ no secret value returned in clear whatever its key is called."""
 
 import pytest
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config import DEFAULT_KEY_MAP, key_map
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config import (
+    DEFAULT_KEY_MAP,
+    MLFLOW_OPTIONS,
+    key_map,
+)
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_info import (
     configuration_shown,
     mlflow_configuration,
@@ -16,7 +20,9 @@ HELD = {"mlops.mlflow.trackingURL": "http://mlflow1:5000", "mlops.mlflow.deploy.
 
 def test_the_mlflow_options_by_mlflow_configs_names_the_password_masked():
     shown = mlflow_configuration(HELD, key_map({}))
-    assert list(shown) == list(DEFAULT_KEY_MAP)
+    # The MLflow section of mlflow_config's key table (not its S3 store and deployment targets).
+    assert list(shown) == list(MLFLOW_OPTIONS)
+    assert list(MLFLOW_OPTIONS) == list(DEFAULT_KEY_MAP)[:len(MLFLOW_OPTIONS)]
     assert shown == {"tracking_url": "http://mlflow1:5000", "deploy_mode": "remote", "username": "admin",
                      "password": "********", "fire_mlops_host": "", "fire_mlops_port": "8086", "ssh_key_path": ""}
 
@@ -46,3 +52,10 @@ def test_the_configuration_masks_secret_names_and_keeps_the_prefixes_only():
 def test_an_unknown_key_map_name_is_mlflow_configs_error():
     with pytest.raises(Exception, match="key_map has unknown option names tracking"):
         key_map({"tracking": "x"})
+
+
+def test_a_key_map_of_the_whole_table_is_taken_and_its_other_options_left_out():
+    # The role's one sparkflows_mlflow_key_map may rename an S3 or Kubeflow key too.
+    mapping = key_map({"kubeflow_password": "mlops.kf.pw", "username": "mlops.mlflow.user"})
+    assert list(mapping) == list(MLFLOW_OPTIONS) and mapping["username"] == "mlops.mlflow.user"
+    assert key_map({"kubeflow_password": "mlops.kf.pw"}, DEFAULT_KEY_MAP)["kubeflow_password"] == "mlops.kf.pw"

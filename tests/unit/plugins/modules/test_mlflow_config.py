@@ -139,7 +139,8 @@ def test_plan_with_a_stored_value_shown_masked():
 def test_secret_keys_are_the_passwords_the_listed_and_the_secret_looking_settings():
     given = params(settings={"mlops.aws.s3.secret.key": "s", "mlops.port": 1, "mlops.blob": "b"},
                    secret_settings=["mlops.blob", "mlops.not.given"])
-    expected = {PASSWORD_KEY, "mlops.aws.s3.secret.key", "mlops.blob", "mlops.not.given"}
+    expected = {PASSWORD_KEY, "mlops.aws.s3.secret.key", "mlops.aws.s3.access.key", "mlops.kubeflow.password",
+                "mlops.blob", "mlops.not.given"}
     assert secret_keys_of(given, DEFAULT_KEY_MAP) == expected
 
 
