@@ -18,6 +18,7 @@ from utils.playbook import REPO_ROOT, recap_changed
 ROLES = sorted(p.parent.parent.name for p in (pathlib.Path(REPO_ROOT) / "roles").glob("*/tasks/packages.yml"))
 # What each role's package step installs with its defaults (its packages.yml says where they come from).
 EXPECTED = {
+    "mlflow_db": ["postgresql", "python3-psycopg2", "acl"],
     "mlflow_host": ["python3-venv", "python3-packaging", "default-jre-headless"],
     "scorer": ["python3-docker"],
     "scorer_lb": ["haproxy", "socat", "python3-cryptography"],

@@ -15,7 +15,7 @@ from ansible_collections.sparkflows.mlops.plugins.lookup.role_inputs import Look
 from utils.tasks import tasks
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[4]
-ROLES = ("scorer", "mlflow_host", "sparkflows_mlflow")
+ROLES = ("scorer", "mlflow_host", "sparkflows_mlflow", "mlflow_db")
 
 
 def lookup(role, **variables):
