@@ -71,6 +71,14 @@ def _sql(bin_directory, directory, port, statements):
              env=dict(os.environ, PGPASSWORD=SUPERUSER_PASSWORD))
 
 
+def psql(cluster, database, statements):
+    """The output of statements (one psql -c, one transaction; rows as unaligned text) run by the
+    superuser in database of a running Cluster, on its Unix socket."""
+    return _run([os.path.join(bindir(), "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+                 "-h", cluster.socket_directory, "-p", str(cluster.port), "-U", "postgres", "-d", database,
+                 "-c", statements], env=dict(os.environ, PGPASSWORD=SUPERUSER_PASSWORD)).stdout
+
+
 @contextlib.contextmanager
 def running_cluster():
     """A started Cluster, removed after."""

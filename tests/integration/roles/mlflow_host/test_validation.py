@@ -9,14 +9,18 @@ import pathlib
 import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import yaml
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from utils.certificates import make_ca, make_server_certificate, pem_certificate, pem_key
+from utils.moto import running_s3
 from utils.playbook import REPO_ROOT, run_playbook
 from utils.ports import free_port
+from utils.postgres import running_cluster
 
 REPO_ROOT_PATH = pathlib.Path(REPO_ROOT)
 
@@ -46,7 +50,7 @@ def test_valid_input_passes_validation(tmp_path):
 
 def test_unknown_profile(tmp_path):
     assert failure(validate(tmp_path, mlflow_host_profile="sparkflows-9x")) == (
-        "mlflow_host_profile 'sparkflows-9x' is unknown; known profiles: current, sparkflows-3x.")
+        "mlflow_host_profile 'sparkflows-9x' is unknown; known profiles: current, mlflow-2, sparkflows-3x.")
 
 
 def test_model_port_range_overlapping_the_tracking_port(tmp_path):
@@ -61,9 +65,117 @@ def test_missing_admin_password_with_auth_on(tmp_path):
 
 def test_unreachable_postgresql(tmp_path):
     port = free_port()
-    message = failure(validate(tmp_path, mlflow_host_backend_store_uri="postgresql://mlflow:pw@127.0.0.1:%d/mlflow" % port))
-    assert message == "The PostgreSQL backend store at 127.0.0.1:%d does not answer from localhost; nothing was installed." % port
-    assert "pw@" not in message
+    run = validate(tmp_path, mlflow_host_backend_store_uri="postgresql://mlflow:Pw-0f-Mlflow@127.0.0.1:%d/mlflow" % port)
+    message = failure(run)
+    assert message == "PostgreSQL at 127.0.0.1:%d does not answer (connection refused)" % port
+    assert "Pw-0f-Mlflow" not in run.stdout
+
+
+@pytest.fixture(scope="module")
+def postgresql():
+    with running_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="module")
+def s3(tmp_path_factory):
+    with running_s3(tmp_path_factory.mktemp("moto")) as server:
+        yield server
+
+
+def db_settings(cluster, **changes):
+    settings = {"mlflow_host_db_host": cluster.host, "mlflow_host_db_port": cluster.port, "mlflow_host_db_user": "mlflow",
+                "mlflow_host_db_password": cluster.passwords["mlflow"], "mlflow_host_db_name": "mlflow",
+                "mlflow_host_db_auth_name": "mlflow_auth"}
+    settings.update(changes)
+    return settings
+
+
+def test_postgresql_stores_that_answer_pass(tmp_path, postgresql):
+    run = validate(tmp_path, **db_settings(postgresql))
+    assert run.rc == 0, run.stdout[-3000:]
+    assert postgresql.passwords["mlflow"] not in run.stdout
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"mlflow_host_db_password": "Not-The-Password-9"},
+     "PostgreSQL at 127.0.0.1:{port} refused user mlflow: password authentication failed (a wrong password, or no such user)"),
+    ({"mlflow_host_db_auth_name": "mlflow_users"}, "database mlflow_users does not exist on PostgreSQL at 127.0.0.1:{port}"),
+], ids=["wrong-password", "missing-database"])
+def test_postgresql_refusals_are_named_before_anything_changes(tmp_path, postgresql, changes, expected):
+    run = validate(tmp_path, **db_settings(postgresql, **changes))
+    assert failure(run) == expected.format(port=postgresql.port)
+    assert "Not-The-Password-9" not in run.stdout and postgresql.passwords["mlflow"] not in run.stdout
+
+
+def test_one_database_for_both_stores_is_refused(tmp_path, postgresql):
+    message = failure(validate(tmp_path, **db_settings(postgresql, mlflow_host_db_auth_name="mlflow")))
+    assert "need separate databases" in message and "mlflow_host_db_name and mlflow_host_db_auth_name" in message
+
+
+def s3_settings(server, **changes):
+    key, secret = server.users["mlflow"]
+    settings = {"mlflow_host_artifacts_destination": "s3://%s/mlflow" % server.bucket, "mlflow_host_s3_endpoint_url": server.url,
+                "mlflow_host_s3_access_key": key, "mlflow_host_s3_secret_key": secret, "mlflow_host_s3_path_style": True}
+    settings.update(changes)
+    return settings
+
+
+def test_an_s3_bucket_that_answers_passes(tmp_path, s3):
+    run = validate(tmp_path, **s3_settings(s3))
+    assert run.rc == 0, run.stdout[-3000:]
+    assert s3.users["mlflow"][1] not in run.stdout
+
+
+@pytest.mark.parametrize("changes, expected", [
+    ({"mlflow_host_artifacts_destination": "s3://no-such-bucket/mlflow"}, "S3 bucket no-such-bucket does not exist at {url}"),
+    ({"mlflow_host_s3_secret_key": "Wrong-Secret-Key-0000"},
+     "S3 at {url} refused the request: the secret key does not match the access key (SignatureDoesNotMatch)"),
+    ({"mlflow_host_s3_access_key": "AKIANOSUCHKEY0000000"},
+     "S3 at {url} refused the access key (InvalidAccessKeyId): it knows no such access key ID"),
+], ids=["missing-bucket", "wrong-secret-key", "wrong-access-key"])
+def test_s3_refusals_are_named_before_anything_changes(tmp_path, s3, changes, expected):
+    run = validate(tmp_path, **s3_settings(s3, **changes))
+    assert failure(run) == expected.format(url=s3.url)
+    assert "Wrong-Secret-Key-0000" not in run.stdout and s3.users["mlflow"][1] not in run.stdout
+
+
+def test_tls_needs_a_certificate_or_a_ca(tmp_path):
+    assert failure(validate(tmp_path, mlflow_host_tls_enabled=True)).startswith(
+        "mlflow_host_tls_enabled needs mlflow_host_tls_certificate and mlflow_host_tls_private_key")
+
+
+def test_a_certificate_that_does_not_match_its_key_is_refused(tmp_path):
+    ca_key, ca_certificate = make_ca("validation CA")
+    _key, certificate = make_server_certificate(ca_key, ca_certificate)
+    other_key, _other = make_server_certificate(ca_key, ca_certificate)
+    run = validate(tmp_path, mlflow_host_tls_enabled=True, mlflow_host_tls_certificate=pem_certificate(certificate).decode(),
+                   mlflow_host_tls_private_key=pem_key(other_key).decode())
+    assert failure(run).startswith("mlflow_host_tls_certificate does not match mlflow_host_tls_private_key")
+    assert pem_key(other_key).decode().splitlines()[1] not in run.stdout
+
+
+def test_fire_mlops_port_held_by_another_service_is_refused_naming_it(tmp_path):
+    """InfluxDB listens on 8086 too, the Fire MLOps default: the service holding the port is named."""
+    influxd = tmp_path / "influxd"  # a process named as InfluxDB's server is
+    influxd.symlink_to(sys.executable)
+    port = free_port()
+    listener = subprocess.Popen([str(influxd), "-c", "import socket, time; s = socket.socket(); "
+                                 "s.bind(('127.0.0.1', %d)); s.listen(); time.sleep(120)" % port])
+    try:
+        for _attempt in range(50):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        message = failure(validate(tmp_path, mlflow_host_fire_mlops_enabled=True, mlflow_host_fire_mlops_port=port,
+                                   mlflow_host_fire_mlops_distribution="/dist/fire.tar.gz",
+                                   mlflow_host_fire_mlops_exec_start="bin/server"))
+    finally:
+        listener.kill()
+        listener.wait(timeout=10)
+    assert message.startswith("Port %d on localhost is taken by another service (process influxd, pid " % port), message
+    assert message.endswith("not by fire-mlops.service: free it or choose another port."), message
 
 
 def test_sparkflows_3x_profile_is_refused_on_this_python(tmp_path):

@@ -1,0 +1,92 @@
+# Copyright (c) sparkflows.mlops contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The ports of an MLflow host, as the role mlflow_host lays them out: the tracking server, each
+served model and the Fire MLOps server, each on its public port - or, with TLS in front, each
+bound to loopback on its public port plus an offset while the host's TLS proxy (HAProxy) holds
+the public port. One place decides which unit holds which port, what the firewall opens, where
+each process binds and which Host headers MLflow accepts behind the proxy."""
+
+from __future__ import annotations
+
+LOOPBACK = '127.0.0.1'
+PROXY_UNIT = 'mlflow-proxy.service'
+# Every unit of the role (a regular expression): a port moving between them is no conflict.
+OWN_UNITS = r'^(mlflow-tracking|mlflow-model@[^/]+|fire-mlops|mlflow-proxy)\.service$'
+# What MLflow 3 accepts by default, kept when the proxy's names are added (the role's own checks
+# and the proxy's health checks reach the processes on loopback).
+LOCAL_HOSTS = ['localhost', 'localhost:*', '127.0.0.1', '127.0.0.1:*']
+
+
+class PortsError(ValueError):
+    """A port layout that cannot work, in words naming the variables."""
+
+
+def _names(tls_names):
+    """The DNS names and IP addresses of the proxy's certificate (subjectAltName forms
+    DNS:x / IP:x, or bare names)."""
+    names = []
+    for name in tls_names or []:
+        kind, sep, value = str(name).partition(':')
+        value = value if sep and kind.upper() in ('DNS', 'IP') else str(name)
+        if value and value not in names:
+            names.append(value)
+    return names
+
+
+def _host_headers(name):
+    """The allowed-hosts entries of a name: itself, and with any port. An IPv6 address is
+    bracketed in a Host header ([2001:db8::1]:443), and '[' opens a set in MLflow's fnmatch
+    patterns: [[] matches the bracket itself."""
+    if ':' in name:
+        return ['[%s]' % name, '[[]%s]:*' % name]
+    return [name, '%s:*' % name]
+
+
+def layout(inputs):
+    """{tls, bind, model_bind, tracking_port, models {name: port}, fire_mlops_port, frontends,
+    allowed_hosts, port_units {port: unit}, own_units} from the role's inputs: tls (bool), port_offset,
+    tracking_host, tracking_port, models (name, port of each present), fire_mlops_enabled,
+    fire_mlops_port, tls_names, allowed_hosts (the user's)."""
+    tls = bool(inputs.get('tls'))
+    offset = int(inputs.get('port_offset') or 0) if tls else 0
+    tracking = int(inputs['tracking_port'])
+    models = [(str(model['name']), int(model['port'])) for model in inputs.get('models') or []]
+    fire = int(inputs['fire_mlops_port']) if inputs.get('fire_mlops_enabled') else None
+    public = [('mlflow-tracking.service', 'tracking', tracking, '/health')]
+    public += [('mlflow-model@%s.service' % name, 'model-%s' % name, port, '/ping') for name, port in models]
+    if fire is not None:
+        public.append(('fire-mlops.service', 'fire-mlops', fire, None))
+    if tls:
+        if offset < 1:
+            raise PortsError('mlflow_host_tls_port_offset must be a positive number when mlflow_host_tls_enabled is true')
+        publics = set(port for _unit, _name, port, _check in public)
+        for unit, _name, port, _check in public:
+            if port + offset > 65535:
+                raise PortsError('mlflow_host_tls_port_offset %d puts %s on port %d, past 65535'
+                                 % (offset, unit, port + offset))
+            if port + offset in publics:
+                raise PortsError('mlflow_host_tls_port_offset %d puts %s on port %d, a public port of this host'
+                                 % (offset, unit, port + offset))
+    units = {}
+    for unit, _name, port, _check in public:
+        if tls:
+            units[port] = PROXY_UNIT
+        units[port + offset] = unit
+    names = _names(inputs.get('tls_names'))
+    allowed = list(inputs.get('allowed_hosts') or [])
+    if tls and not allowed:
+        allowed = LOCAL_HOSTS + [host for name in names for host in _host_headers(name)]
+    return dict(
+        tls=tls,
+        bind=LOOPBACK if tls else (inputs.get('tracking_host') or '0.0.0.0'),
+        model_bind=LOOPBACK if tls else '0.0.0.0',
+        tracking_port=tracking + offset,
+        models=dict((name, port + offset) for name, port in models),
+        fire_mlops_port=fire + offset if fire is not None else None,
+        frontends=[dict(name=name, port=port, backend_port=port + offset, check=check)
+                   for _unit, name, port, check in public] if tls else [],
+        allowed_hosts=allowed,
+        port_units=units,
+        own_units=OWN_UNITS,
+    )
