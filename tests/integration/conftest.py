@@ -14,6 +14,7 @@ LONGEST_FIRST = (
     # mlflow1 was in its inventory.
     "lab/test_lab.py",
     "roles/scorer_lb/test_endpoint.py",  # ~530: its own lab, rollouts under load
+    "roles/mlflow_host/test_upgrade.py",  # MLflow 2.22 then 3.17 installed on PostgreSQL, an upgrade undone
     "roles/sparkflows_mlflow/test_remote_mode.py",  # ~335
     "roles/mlflow_host/test_firewall.py",  # ~215
     "roles/scorer/test_scorer_role.py",  # ~135

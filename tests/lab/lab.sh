@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The lab: systemd + sshd hosts in containers, reachable by Ansible over SSH on loopback.
-#   lab.sh up      start (or keep) the lab hosts, the Sparkflows emulator and the scorer image
-#                  registry; write the SSH key, known_hosts and a generated MLflow admin
-#                  password under .lab/, and seed the emulator's model repository
+#   lab.sh up      start (or keep) the lab hosts, the Sparkflows emulator, the scorer image
+#                  registry and the lab's S3 (moto: mlflow1's artifact store); write the SSH key,
+#                  known_hosts, a generated MLflow admin password and database password, and the
+#                  S3 keys under .lab/, and seed the emulator's model repository
 #   lab.sh down    remove every lab container, the lab network, the emulator and .lab/
 #   lab.sh status  list the lab hosts
 # Host keys are generated per container at first boot and recorded in .lab/known_hosts, so
@@ -20,6 +21,7 @@ set -euo pipefail
 #   SFMLOPS_LAB_SPARKFLOWS_PORT (loopback port of the Sparkflows emulator),
 #   SFMLOPS_LAB_SCORER_PORT (loopback port of scorer1's scoring port 8081; scorer2 gets the next),
 #   SFMLOPS_LAB_REGISTRY_PORT (loopback port of the lab's registry, 15050),
+#   SFMLOPS_LAB_S3_PORT (loopback port of the lab's S3, moto's server, 19000),
 #   SFMLOPS_LAB_LB_PORT (loopback port of lb1's HTTPS frontend 8443, 18443; lb2 gets the next),
 #   SFMLOPS_LAB_SCORERS (how many scorer hosts, 2; the fleet benchmark asks for more),
 #   SFMLOPS_LAB_BALANCERS (how many balancer hosts, 1; the endpoint tests ask for 2).
@@ -37,6 +39,7 @@ mlflow_port=${SFMLOPS_LAB_MLFLOW_PORT:-15000}
 sparkflows_port=${SFMLOPS_LAB_SPARKFLOWS_PORT:-18080}
 scorer_port=${SFMLOPS_LAB_SCORER_PORT:-18181}
 lb_port=${SFMLOPS_LAB_LB_PORT:-18443}
+s3_port=${SFMLOPS_LAB_S3_PORT:-19000}
 # name:offset — the offset picks the loopback SSH port (ssh_base + offset). sparkflows1 is the
 # Sparkflows host (its service user `sparkflows`, no Sparkflows in it: the API is the emulator);
 # lb1, lb2, ... the scorers' balancers, counted down from 98; scorer1, scorer2, ... up from 1.
@@ -117,10 +120,13 @@ up() {
     done
     mv "$state/known_hosts.new" "$state/known_hosts"
     [ -f "$state/mlflow-admin-password" ] || (umask 077; head -c 18 /dev/urandom | base64 >"$state/mlflow-admin-password")
+    # The password of MLflow's PostgreSQL user (role mlflow_db makes it on mlflow1, mlflow_host logs in).
+    [ -f "$state/mlflow-db-password" ] || (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' >"$state/mlflow-db-password")
     [ -f "$state/scorer-api-key" ] || (umask 077; head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$state/scorer-api-key")
     make_ca
     start_sparkflows
     start_registry
+    start_s3
     log "ready: ansible -i inventories/lab all -m ping"
     log "stop:  make lab-down"
 }
@@ -164,6 +170,25 @@ start_registry() {
         SFMLOPS_REGISTRY_PORT="${SFMLOPS_LAB_REGISTRY_PORT:-15050}" "$root/tests/lab/registry.sh" up
     SFMLOPS_REGISTRY_STATE="$state/registry" SFMLOPS_REGISTRY_NAME="$lab-registry" \
         "$root/tests/lab/registry.sh" connect "$network"
+}
+
+start_s3() {
+    # The lab's S3: moto's server (a stand-in for AWS S3 or an S3-compatible store), s3:9000 in
+    # the lab, mlflow1's artifact store. It runs the controller's own moto (.venv, the same
+    # Python 3.11 as the image's) and keeps its data in memory: a new container is set up anew.
+    local container="$lab-s3" site
+    if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null || true)" = true ] && [ -s "$state/s3/access-key" ]; then
+        log "$container running"
+        return
+    fi
+    site=$("$root/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    docker rm -f "$container" >/dev/null 2>&1 || true
+    docker run -d --name "$container" --hostname s3 --network "$network" --network-alias s3 \
+        --label "$label" -p "127.0.0.1:$s3_port:9000" -v "$site:/opt/site:ro" -e PYTHONPATH=/opt/site \
+        -e AWS_DEFAULT_REGION=us-east-1 "sfmlops/debian:$suite" \
+        python3 -c 'import sys; from moto.server import main; sys.exit(main(["-H", "0.0.0.0", "-p", "9000"]))' >/dev/null
+    "$root/.venv/bin/python" "$root/tests/lab/s3-setup.py" "http://127.0.0.1:$s3_port" "$state" mlflow-artifacts
+    log "S3 (moto, a stand-in) on http://127.0.0.1:$s3_port, s3:9000 in the lab: bucket mlflow-artifacts"
 }
 
 down() {

@@ -121,11 +121,11 @@ class Lab(object):
         # Imported here: tests/utils/ports.py is the tests' own, lab.py is also read by benchmarks.
         from utils.ports import free_port_ranges
         self.name, self.state, self.suite = name, state, suite
-        ssh, scorer, mlflow, sparkflows, registry, lb = free_port_ranges(
-            max(LAB_HOSTS.values()) + 1, LAB_SCORERS, 1, 1, 1, balancers)
+        ssh, scorer, mlflow, sparkflows, registry, lb, s3 = free_port_ranges(
+            max(LAB_HOSTS.values()) + 1, LAB_SCORERS, 1, 1, 1, balancers, 1)
         hosts = dict(LAB_HOSTS, **dict(("lb%d" % n, LAB_HOSTS["lb1"] + 1 - n) for n in range(2, balancers + 1)))
         self.ports = dict((host, ssh + offset) for host, offset in hosts.items())
-        self.sparkflows_port, self.lb_port, self.mlflow_port = sparkflows, lb, mlflow
+        self.sparkflows_port, self.lb_port, self.mlflow_port, self.s3_port = sparkflows, lb, mlflow, s3
         self.balancers = tuple("lb%d" % n for n in range(1, balancers + 1))
         self.lb_ports = tuple(lb + n for n in range(balancers))
         self.scorer_ports = tuple(scorer + n for n in range(LAB_SCORERS))
@@ -133,7 +133,7 @@ class Lab(object):
             os.environ, SFMLOPS_LAB_NAME=name, SFMLOPS_LAB_STATE=str(state), SFMLOPS_LAB_SSH_PORT=str(ssh),
             SFMLOPS_LAB_SUITE=suite, SFMLOPS_LAB_MLFLOW_PORT=str(mlflow), SFMLOPS_LAB_SPARKFLOWS_PORT=str(sparkflows),
             SFMLOPS_LAB_SCORER_PORT=str(scorer), SFMLOPS_LAB_REGISTRY_PORT=str(registry), SFMLOPS_LAB_LB_PORT=str(lb),
-            SFMLOPS_LAB_BALANCERS=str(balancers), ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"))
+            SFMLOPS_LAB_BALANCERS=str(balancers), SFMLOPS_LAB_S3_PORT=str(s3), ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"))
 
     def lab_sh(self, command):
         return subprocess.run([str(REPO_ROOT / "tests" / "lab" / "lab.sh"), command], env=self.env,

@@ -7,9 +7,11 @@ import json
 import re
 import ssl
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
+import boto3
 import paramiko
 import pytest
 
@@ -164,16 +166,35 @@ def site(lab, repo_root, *args):
     return result, dict((host, tuple(int(n) for n in numbers)) for host, *numbers in RECAP.findall(result.stdout))
 
 
+def lab_ca(lab):
+    """A TLS context that trusts the lab's CA only."""
+    return ssl.create_default_context(cafile=str(lab["state"] / "ca" / "ca.crt"))
+
+
+def mlflow_api(lab, path):
+    """GET /api/2.0/mlflow/PATH on mlflow1 through its published HTTPS port, as the admin: the JSON."""
+    password = (lab["state"] / "mlflow-admin-password").read_text().strip()
+    request = urllib.request.Request(
+        "https://127.0.0.1:%d/api/2.0/mlflow/%s" % (lab["mlflow_port"], path),
+        headers={"Authorization": "Basic " + base64.b64encode(("admin:%s" % password).encode()).decode()})
+    with urllib.request.urlopen(request, timeout=20, context=lab_ca(lab)) as answer:
+        return json.loads(answer.read())
+
+
 def secrets(lab):
-    """The lab's secret values the inventory carries: {what: value}."""
+    """The lab's secret values the inventory carries (and mlflow1's TLS key, once made): {what: value}."""
     state = lab["state"]
-    return {
+    tls_key = docker("exec", "%s-mlflow1" % lab["name"], "sh", "-c", "cat /etc/mlflow/proxy/mlflow.pem.key 2>/dev/null")
+    return dict({
         "MLflow admin password": (state / "mlflow-admin-password").read_text().strip(),
+        "MLflow database password": (state / "mlflow-db-password").read_text().strip(),
+        "S3 access key": (state / "s3" / "access-key").read_text().strip(),
+        "S3 secret key": (state / "s3" / "secret-key").read_text().strip(),
         "scorer API key": (state / "scorer-api-key").read_text().strip(),
         "registry password": (state / "registry" / "password").read_text().strip(),
         "CA private key": (state / "ca" / "ca.key").read_text().strip().splitlines()[1],
         "Sparkflows API token": group_vars(lab["inventory"], "all")["sparkflows_api_token"],
-    }
+    }, **({"mlflow1's TLS key": tls_key.stdout.strip().splitlines()[1]} if tls_key.stdout.strip() else {}))
 
 
 def shown_secrets(lab, process):
@@ -212,20 +233,20 @@ def test_check_mode_on_fresh_hosts_changes_nothing_and_says_what_it_would(lab):
 
 
 def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo_root):
-    first, recap = site(lab, repo_root)
+    # At -vvv, as an admin debugging it runs it: no secret of the inventory (PostgreSQL's, S3's,
+    # MLflow's admin password) nor mlflow1's TLS key made in this run is printed.
+    first, recap = site(lab, repo_root, "-vvv")
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    assert shown_secrets(lab, first) == []
     assert sorted(recap) == sorted(LAB_HOSTS), recap
     assert all(changed > 0 for changed, _unreachable, _failed in recap.values()), recap
-    # MLflow on mlflow1 behind the generated admin password, as `make lab` prints it.
-    password = (lab["state"] / "mlflow-admin-password").read_text().strip()
-    search = "http://127.0.0.1:%d/api/2.0/mlflow/experiments/search?max_results=5" % lab["mlflow_port"]
+    # MLflow on mlflow1 over HTTPS (the lab CA) behind the generated admin password, as `make lab`
+    # prints it.
+    search = "https://127.0.0.1:%d/api/2.0/mlflow/experiments/search?max_results=5" % lab["mlflow_port"]
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(search, timeout=10)
+        urllib.request.urlopen(search, timeout=10, context=lab_ca(lab))
     assert refused.value.code == 401
-    authorized = urllib.request.Request(search, headers={"Authorization": "Basic " + base64.b64encode(
-        ("admin:%s" % password).encode()).decode()})
-    with urllib.request.urlopen(authorized, timeout=10) as answer:
-        assert "experiments" in json.loads(answer.read())
+    assert "experiments" in mlflow_api(lab, "experiments/search?max_results=5")
     # Remote mode: Sparkflows' service user reaches mlflow1 over SSH with its new key, host key
     # checked by OpenSSH itself, runs MLflow there, and the emulator holds the key path.
     session = docker("exec", "-u", "sparkflows", "%s-sparkflows1" % lab["name"], "ssh", "-o", "BatchMode=yes",
@@ -291,6 +312,78 @@ def test_the_prerequisites_tag_runs_the_install_on_every_scorer_host(lab, repo_r
     assert ("ok: [scorer1]" in install, "ok: [scorer2]" in install, "skipping" in install) == (True, True, False), install
 
 
+@pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
+def test_production_mlflow_on_postgresql_and_s3_behind_tls(lab, repo_root):
+    """mlflow1 as site.yml left it: PostgreSQL stores, S3 artifacts (moto), TLS in front. A client
+    logs and registers a model over HTTPS with the lab CA; its artifacts are objects in the
+    bucket; the role serves it behind TLS and it scores; the server survives a PostgreSQL
+    restart; plain HTTP is refused; no secret in a process list or a file not 0600."""
+    name = "%s-mlflow1" % lab["name"]
+    # The MLflow client (mlflow1's own environment) through the proxy, the CA given as clients give it.
+    docker("cp", str(lab["state"] / "ca" / "ca.crt"), "%s:/tmp/lab-ca.crt" % name)
+    docker("cp", str(repo_root / "tests" / "integration" / "lab" / "files" / "log_model.py"), "%s:/tmp/log_model.py" % name)
+    password = (lab["state"] / "mlflow-admin-password").read_text().strip()
+    logged = docker("exec", "-e", "MLFLOW_TRACKING_URI=https://mlflow1:5000", "-e", "MLFLOW_TRACKING_USERNAME=admin",
+                    "-e", "MLFLOW_TRACKING_PASSWORD=%s" % password, "-e", "MLFLOW_TRACKING_SERVER_CERT_PATH=/tmp/lab-ca.crt",
+                    name, "/opt/mlflow/venv/bin/python", "/tmp/log_model.py", "lab-model", timeout=300)
+    assert logged.returncode == 0, logged.stdout[-2000:] + logged.stderr[-3000:]
+    run = json.loads(logged.stdout.strip().splitlines()[-1])
+    assert run["artifact_uri"].startswith("mlflow-artifacts:/"), run  # proxied: clients need no S3 keys
+    # The artifacts are objects in the bucket, under the prefix the role gave.
+    s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:%d" % lab["lab"].s3_port, region_name="us-east-1",
+                      aws_access_key_id=(lab["state"] / "s3" / "access-key").read_text().strip(),
+                      aws_secret_access_key=(lab["state"] / "s3" / "secret-key").read_text().strip())
+    keys = [item["Key"] for item in s3.list_objects_v2(Bucket="mlflow-artifacts", Prefix="mlflow/").get("Contents", [])]
+    assert any(key.endswith("/MLmodel") for key in keys), keys
+    # The role serves the registered model behind TLS; from another host, it scores over HTTPS.
+    served = '{"mlflow_host_served_models": [{"name": "lab-model", "model_uri": "models:/lab-model/%s", "port": 5001}]}'
+    ran = playbook(lab, repo_root, "mlflow_host.yml", "-e", served % run["version"])
+    assert ran.returncode == 0, ran.stdout[-4000:]
+    docker("cp", str(lab["state"] / "ca" / "ca.crt"), "%s-sparkflows1:/tmp/lab-ca.crt" % lab["name"])
+    scored = docker("exec", "%s-sparkflows1" % lab["name"], "python3", "-c", (
+        "import json, ssl, urllib.request; c = ssl.create_default_context(cafile='/tmp/lab-ca.crt'); "
+        "r = urllib.request.Request('https://mlflow1:5001/invocations', method='POST', "
+        "data=json.dumps({'dataframe_split': {'columns': ['x'], 'data': [[21]]}}).encode(), "
+        "headers={'Content-Type': 'application/json'}); "
+        "print(urllib.request.urlopen(r, timeout=60, context=c).read().decode())"), timeout=120)
+    assert json.loads(scored.stdout) == {"predictions": [42]}, scored.stdout + scored.stderr
+    # Plain HTTP to the public ports is refused (the proxy speaks TLS only); the processes
+    # themselves listen on loopback only.
+    for port in (5000, 5001):
+        plain = docker("exec", "%s-sparkflows1" % lab["name"], "python3", "-c", (
+            "import socket; s = socket.create_connection(('mlflow1', %d), timeout=10); "
+            "s.sendall(b'GET /health HTTP/1.1\\r\\nHost: mlflow1\\r\\n\\r\\n'); s.settimeout(10); "
+            "print(repr(s.recv(64)))") % port, timeout=60)
+        assert plain.stdout.strip() in ("b''", ""), (port, plain.stdout, plain.stderr)
+    listening = docker("exec", name, "ss", "-Hltn").stdout
+    for port in (15000, 15001):
+        assert "127.0.0.1:%d " % port in listening and "0.0.0.0:%d " % port not in listening, listening
+    # PostgreSQL restarts: the tracking server reconnects and still reads its stores.
+    assert docker("exec", name, "systemctl", "restart", "postgresql").returncode == 0
+    for _attempt in range(10):
+        try:
+            found = mlflow_api(lab, "registered-models/search?max_results=10")
+            break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(2)
+    assert [model["name"] for model in found["registered_models"]] == ["lab-model"], found
+    runs = mlflow_api(lab, "runs/get?run_id=%s" % run["run_id"])
+    assert runs["run"]["data"]["metrics"][0]["key"] == "accuracy"
+    # No secret in any process's command line; every file holding one is 0600.
+    shown = docker("exec", name, "ps", "-eo", "args").stdout
+    values = secrets(lab)
+    assert [what for what, value in values.items() if value in shown] == []
+    for what in ("MLflow admin password", "MLflow database password", "S3 secret key", "S3 access key"):
+        holding = docker("exec", name, "sh", "-c", "grep -rlF -- \"$0\" /etc /var/lib/mlflow /var/backups "
+                         "2>/dev/null | xargs -r stat -c '%a %n'", values[what]).stdout.split("\n")
+        assert [line for line in holding if line and not line.startswith("600 ")] == [], (what, holding)
+        assert any(line for line in holding if line), what  # the file that holds it was looked at
+    # The model leaves; the proxy frees its port.
+    gone = playbook(lab, repo_root, "mlflow_host.yml", "-e", served.replace('"port": 5001', '"port": 5001, "state": "absent"')
+                    % run["version"])
+    assert gone.returncode == 0, gone.stdout[-3000:]
+
+
 def text_extra_vars(lab):
     """`-e name=value` of every bool, int and float variable of every role, as text: the value the
     lab's inventory gives it, else the role's default; variables without a value are left out."""
@@ -324,7 +417,7 @@ def test_report_and_verify_see_a_stopped_scorer(lab, repo_root, tmp_path):
     assert (server["url"], server["health"], server["release"], server["red"]) \
         == ("http://sparkflows:8080", "UP", "3.1.0", False)
     assert (server["mlflow"]["tracking_url"], server["mlflow"]["deploy_mode"], server["mlflow"]["username"],
-            server["mlflow"]["password"]) == ("http://mlflow1:5000", "remote", "admin", "********")
+            server["mlflow"]["password"]) == ("https://mlflow1:5000", "remote", "admin", "********")
     assert [(i["id"], i["tag"], i["match"]) for i in server["images"]] \
         == [("scorer1/churn-model", "3.1.0", True), ("scorer2/churn-model", "3.1.0", True)]
     mlflow_password = (lab["state"] / "mlflow-admin-password").read_text().strip()

@@ -18,6 +18,7 @@ CHECKOUT = pathlib.Path(__file__).resolve().parents[5]  # roles/mlflow_host/mole
 PASSWORD_TASKS = (
     "sparkflows.mlops.mlflow_host : Write the tracking server environment (admin credentials)",
     "sparkflows.mlops.mlflow_host : Write the client environment of served models (tracking URI and credentials)",
+    "sparkflows.mlops.mlflow_host : Write the basic-auth configuration (admin credentials)",
 )
 
 
