@@ -89,7 +89,7 @@ run_host() {
 
 up() {
     local needed
-    for needed in "$image" "sfmlops/lab-scorer:$suite" "sfmlops/debian:$suite"; do
+    for needed in "$image" "sfmlops/lab-scorer:$suite" "sfmlops/debian:$suite" sfmlops/debian:bookworm; do
         docker image inspect "$needed" >/dev/null 2>&1 \
             || { echo "ERROR: $needed missing: run tests/lab/images.sh $suite" >&2; exit 1; }
     done
@@ -174,8 +174,9 @@ start_registry() {
 
 start_s3() {
     # The lab's S3: moto's server (a stand-in for AWS S3 or an S3-compatible store), s3:9000 in
-    # the lab, mlflow1's artifact store. It runs the controller's own moto (.venv, the same
-    # Python 3.11 as the image's) and keeps its data in memory: a new container is set up anew.
+    # the lab, mlflow1's artifact store. It runs the controller's own moto (.venv) on bookworm's
+    # Python 3.11, the controller's, whatever the lab's suite (on trixie's 3.13 moto answers 500),
+    # and keeps its data in memory: a new container is set up anew.
     local container="$lab-s3" site
     if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null || true)" = true ] && [ -s "$state/s3/access-key" ]; then
         log "$container running"
@@ -185,7 +186,7 @@ start_s3() {
     docker rm -f "$container" >/dev/null 2>&1 || true
     docker run -d --name "$container" --hostname s3 --network "$network" --network-alias s3 \
         --label "$label" -p "127.0.0.1:$s3_port:9000" -v "$site:/opt/site:ro" -e PYTHONPATH=/opt/site \
-        -e AWS_DEFAULT_REGION=us-east-1 "sfmlops/debian:$suite" \
+        -e AWS_DEFAULT_REGION=us-east-1 sfmlops/debian:bookworm \
         python3 -c 'import sys; from moto.server import main; sys.exit(main(["-H", "0.0.0.0", "-p", "9000"]))' >/dev/null
     "$root/.venv/bin/python" "$root/tests/lab/s3-setup.py" "http://127.0.0.1:$s3_port" "$state" mlflow-artifacts
     log "S3 (moto, a stand-in) on http://127.0.0.1:$s3_port, s3:9000 in the lab: bucket mlflow-artifacts"
