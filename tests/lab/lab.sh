@@ -136,8 +136,11 @@ make_ca() {
     [ -s "$state/ca/ca.crt" ] && [ -s "$state/ca/ca.key" ] && return
     mkdir -p "$state/ca" && chmod 0700 "$state/ca"
     (umask 077
+     # Key usage and basic constraints marked as a CA's: strict X.509 checks (Python 3.13, Debian
+     # 13) refuse a CA certificate without them.
      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
-         -subj "/CN=sparkflows.mlops lab CA" -keyout "$state/ca/ca.key" -out "$state/ca/ca.crt" 2>/dev/null)
+         -subj "/CN=sparkflows.mlops lab CA" -addext "basicConstraints=critical,CA:TRUE" \
+         -addext "keyUsage=critical,keyCertSign,cRLSign" -keyout "$state/ca/ca.key" -out "$state/ca/ca.crt" 2>/dev/null)
     chmod 0644 "$state/ca/ca.crt"
 }
 
