@@ -25,6 +25,8 @@ import struct
 import time
 import unicodedata
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._tls_client import client_context
+
 SSLMODES = ('disable', 'prefer', 'require', 'verify-ca', 'verify-full')
 PROTOCOL_3_0 = 196608
 SSL_REQUEST_CODE = 80877103
@@ -233,17 +235,9 @@ def tls_context(sslmode, ca_path):
     file that cannot be read."""
     verify = sslmode in ('verify-ca', 'verify-full') or (sslmode == 'require' and ca_path)
     try:
-        if verify:
-            context = ssl.create_default_context(cafile=ca_path or None)
-            context.check_hostname = sslmode == 'verify-full'
-        else:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
+        return client_context(verify, ca_path, check_hostname=sslmode == 'verify-full')
     except (IOError, OSError, ssl.SSLError) as error:
         raise PgProblem('cannot read ca_path %s: %s' % (ca_path, getattr(error, 'strerror', None) or error))
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return context
 
 
 def tls_problem(error, server, host, sslmode, ca_path):

@@ -23,6 +23,8 @@ import time
 import http.client as http_client
 from urllib.parse import quote, urlsplit
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._tls_client import client_context
+
 ALGORITHM = 'AWS4-HMAC-SHA256'
 EMPTY_SHA256 = hashlib.sha256(b'').hexdigest()
 # How much of an answer is read (an S3 error or a one-key listing is far smaller).
@@ -175,16 +177,9 @@ def signed_headers(target, access_key, secret_key, region, session_token=None, a
 
 def tls_context(validate_certs, ca_path):
     try:
-        if validate_certs:
-            context = ssl.create_default_context(cafile=ca_path or None)
-        else:
-            context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
+        return client_context(validate_certs, ca_path)
     except (IOError, OSError, ssl.SSLError) as error:
         raise S3Problem('cannot read ca_path %s: %s' % (ca_path, getattr(error, 'strerror', None) or error))
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return context
 
 
 def send(target, headers, timeout, validate_certs=True, ca_path=None):
