@@ -59,13 +59,20 @@ done
 
 log() { echo "[lab] $*"; }
 
+# running_as CONTAINER SETTINGS: whether CONTAINER runs as this lab would start it now (its label
+# sfmlops.lab.settings: image, state directory, published ports). One started otherwise is
+# removed, to be started anew: a lab left running by an earlier run (its restart policy brings it
+# back with the engine) must not be kept on ports and a state directory nobody asks for.
+running_as() {
+    local container=$1 settings=$2
+    [ "$(docker inspect -f '{{.State.Running}} {{index .Config.Labels "sfmlops.lab.settings"}}' "$container" 2>/dev/null || true)" \
+        = "true $settings" ] && return 0
+    docker rm -f -v "$container" >/dev/null 2>&1 || true
+    return 1
+}
+
 run_host() {
     local name=$1 port=$2 container="$lab-$1"
-    if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null || true)" = true ]; then
-        log "$container running"
-        return
-    fi
-    docker rm -f "$container" >/dev/null 2>&1 || true
     local publish=(-p "127.0.0.1:$port:22") host_image=$image extra=()
     case "$1" in
         # The MLflow host's tracking server, reachable from the machine running the lab.
@@ -79,10 +86,15 @@ run_host() {
             publish+=(-p "127.0.0.1:$((scorer_port + ${1#scorer} - 1)):8081")
             mapfile -t extra < <(grep -v '^#' "$root/tests/lab/scorer-host-options") ;;
     esac
+    local settings="$host_image $state ${publish[*]}"
+    if running_as "$container" "$settings"; then
+        log "$container running"
+        return
+    fi
     local host_options
     mapfile -t host_options < <(grep -v '^#' "$root/tests/lab/host-options")
     docker run -d --name "$container" --hostname "$name" --network "$network" \
-        --label "$label" --restart unless-stopped "${host_options[@]}" \
+        --label "$label" --label "sfmlops.lab.settings=$settings" --restart unless-stopped "${host_options[@]}" \
         "${extra[@]}" "${publish[@]}" "$host_image" >/dev/null
     log "$container started (ssh 127.0.0.1:$port)"
 }
@@ -149,10 +161,10 @@ start_sparkflows() {
     mkdir -p "$state/sparkflows/models"
     # The lab's model repository: churn-model, model 101 (a Sparkflows-style bundle).
     [ -s "$state/sparkflows/models/101.zip" ] || python3 "$root/tests/emulator/models.py" "$state/sparkflows/models/101.zip"
-    if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null || true)" != true ]; then
-        docker rm -f "$container" >/dev/null 2>&1 || true
+    local settings="sfmlops/debian:$suite $state -p 127.0.0.1:$sparkflows_port:8080"
+    if ! running_as "$container" "$settings"; then
         docker run -d --name "$container" --hostname sparkflows --network "$network" --network-alias sparkflows \
-            --label "$label" --restart unless-stopped -p "127.0.0.1:$sparkflows_port:8080" \
+            --label "$label" --label "sfmlops.lab.settings=$settings" --restart unless-stopped -p "127.0.0.1:$sparkflows_port:8080" \
             -v "$root/tests/emulator:/opt/emulator:ro" -v "$state/sparkflows:/var/lib/sparkflows" \
             "sfmlops/debian:$suite" python3 /opt/emulator/sparkflows_emulator.py --host 0.0.0.0 --port 8080 \
             --state-file /var/lib/sparkflows/configurations.json --models-dir /var/lib/sparkflows/models >/dev/null
@@ -164,7 +176,8 @@ start_sparkflows() {
         fi
         sleep 0.2
     done
-    echo "ERROR: the Sparkflows emulator did not answer: $(docker logs --tail 3 "$container" 2>&1)" >&2
+    echo "ERROR: the Sparkflows emulator did not answer on 127.0.0.1:$sparkflows_port ($(docker inspect -f \
+        'restarts {{.RestartCount}}, exit code {{.State.ExitCode}}, OOM-killed {{.State.OOMKilled}}' "$container" 2>&1)): $(docker logs --tail 5 "$container" 2>&1)" >&2
     return 1
 }
 
@@ -180,15 +193,15 @@ start_s3() {
     # the lab, mlflow1's artifact store. It runs the controller's own moto (.venv) on bookworm's
     # Python 3.11, the controller's, whatever the lab's suite (on trixie's 3.13 moto answers 500),
     # and keeps its data in memory: a new container is set up anew.
-    local container="$lab-s3" site
-    if [ "$(docker inspect -f '{{.State.Running}}' "$container" 2>/dev/null || true)" = true ] && [ -s "$state/s3/access-key" ]; then
+    local container="$lab-s3" site settings="sfmlops/debian:bookworm $state -p 127.0.0.1:$s3_port:9000"
+    if [ -s "$state/s3/access-key" ] && running_as "$container" "$settings"; then
         log "$container running"
         return
     fi
-    site=$("$root/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
     docker rm -f "$container" >/dev/null 2>&1 || true
+    site=$("$root/.venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
     docker run -d --name "$container" --hostname s3 --network "$network" --network-alias s3 \
-        --label "$label" -p "127.0.0.1:$s3_port:9000" -v "$site:/opt/site:ro" -e PYTHONPATH=/opt/site \
+        --label "$label" --label "sfmlops.lab.settings=$settings" -p "127.0.0.1:$s3_port:9000" -v "$site:/opt/site:ro" -e PYTHONPATH=/opt/site \
         -e AWS_DEFAULT_REGION=us-east-1 sfmlops/debian:bookworm \
         python3 -c 'import sys; from moto.server import main; sys.exit(main(["-H", "0.0.0.0", "-p", "9000"]))' >/dev/null
     "$root/.venv/bin/python" "$root/tests/lab/s3-setup.py" "http://127.0.0.1:$s3_port" "$state" mlflow-artifacts

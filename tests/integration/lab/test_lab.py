@@ -17,6 +17,7 @@ import pytest
 
 from utils.docker import docker
 from utils.lab import LAB_HOSTS, REPO_ROOT, Lab, group_vars, http_reply, lab_inventory, require_image, typed_as_text
+from utils.ports import free_port_ranges
 
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role's default sample
 RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -466,6 +467,23 @@ def test_second_up_keeps_the_running_hosts(lab):
     assert again.returncode == 0, again.stderr
     after = [docker("inspect", "-f", "{{.Id}}", c).stdout.strip() for c in containers(lab)]
     assert before == after
+
+
+def test_up_replaces_a_container_started_with_other_settings(lab):
+    """A lab left running by an earlier run comes back with the engine, on that run's ports: up
+    starts anew what it would start otherwise (here the emulator, asked for on another port) and
+    keeps the rest."""
+    emulator = "%s-sparkflows" % lab["name"]
+    hosts = [docker("inspect", "-f", "{{.Id}}", c).stdout.strip() for c in containers(lab)]
+    old = docker("inspect", "-f", "{{.Id}}", emulator).stdout.strip()
+    (port,) = free_port_ranges(1)
+    again = subprocess.run([str(REPO_ROOT / "tests" / "lab" / "lab.sh"), "up"], capture_output=True, text=True,
+                           timeout=300, check=False, env=dict(lab["env"], SFMLOPS_LAB_SPARKFLOWS_PORT=str(port)))
+    assert again.returncode == 0, again.stderr
+    assert docker("inspect", "-f", "{{.Id}}", emulator).stdout.strip() != old
+    with urllib.request.urlopen("http://127.0.0.1:%d/healthcheck" % port, timeout=5) as answer:
+        assert answer.status == 200
+    assert [docker("inspect", "-f", "{{.Id}}", c).stdout.strip() for c in containers(lab)] == hosts
 
 
 def test_down_removes_every_trace(lab):
