@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 COLLECTION_LINK := .cache/collections/ansible_collections/sparkflows/mlops
 
-.PHONY: help venv engine images lab lab-up lab-down clean-all test sanity units lint molecule integration constraints bench mutation
+.PHONY: help venv engine images lab lab-up lab-down clean-all test sanity units lint molecule integration constraints bench mutation ee
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ engine: ## start a Docker Engine if none answers (installs Debian docker.io)
 
 images: engine ## build the lab images (debootstrap, cached)
 	tests/lab/images.sh $(SUITES)
+
+ee: venv engine ## build the AWX/AAP execution environment (ansible-builder; ee/build.sh, docs/awx.md)
+	ee/build.sh
 
 lab-up: venv images ## start the lab hosts only
 	tests/lab/lab.sh up

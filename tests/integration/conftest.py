@@ -4,6 +4,9 @@ shorter ones after, filling in - the workers end together instead of one running
 alone at the end (measured on 2 cores: 1190 s with xdist's default order by test count)."""
 
 import pathlib
+import subprocess
+
+import pytest
 
 HERE = pathlib.Path(__file__).resolve().parent
 # Longest first (seconds each on a quiet 2-core machine, whole file): the rest follow in
@@ -32,3 +35,13 @@ def rank(item):
 def pytest_collection_modifyitems(items):
     # Stable: a file's tests keep their order (they share its module-scoped labs).
     items.sort(key=rank)
+
+
+@pytest.fixture(scope="session")
+def ee_image():
+    """The AWX/AAP execution environment as `make ee` builds it (ee/build.sh: skipped when an
+    image of the same inputs exists; a lock keeps two workers from building it at once)."""
+    built = subprocess.run([str(HERE.parents[1] / "ee" / "build.sh")], capture_output=True, text=True,
+                           timeout=2400, check=False)
+    assert built.returncode == 0, built.stderr[-4000:]
+    return built.stdout.strip().splitlines()[-1]

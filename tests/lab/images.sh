@@ -4,8 +4,10 @@
 #   sfmlops/lab-host:SUITE  systemd + sshd + python3 host for Molecule and the lab
 #   sfmlops/lab-scorer:SUITE  a lab host with a Docker Engine, for the scorer hosts
 #   sfmlops/registry:bookworm  Debian's docker-registry (tests/lab/registry.sh)
+#   sfmlops/ee-base:bookworm   the execution environment's base here (ee/build.sh, `make ee`)
 # Usage: images.sh [SUITE...]   (default: bookworm, plus trixie when the archive serves it;
 #                               when it does not, $SFMLOPS_CACHE/not-served-trixie says so)
+#        images.sh --ee-base    sfmlops/debian:bookworm and sfmlops/ee-base:bookworm only
 # The base rootfs tarball is cached under $SFMLOPS_CACHE and made anew when its inputs change or
 # it is older than SFMLOPS_BASE_MAX_AGE_DAYS (7); every other image is rebuilt only when its
 # build context or the image below it changes (content hash kept in an image label).
@@ -125,6 +127,12 @@ build_image() {
 # reason) when it does not serve it, removed when it does. The tests fail on a missing trixie
 # image unless that file says why it is missing (tests/utils/lab.py require_image), and
 # tests/run-all.sh's summary says trixie was not tested.
+if [ "${1:-}" = --ee-base ]; then
+    build_base bookworm
+    build_image ee-base "$here/ee-base" bookworm sfmlops/debian:bookworm
+    exit 0
+fi
+
 suites=("$@")
 if [ ${#suites[@]} -eq 0 ]; then
     suites=(bookworm)
