@@ -19,6 +19,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.validation import check_type_bool
 from jinja2 import StrictUndefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
+
+from utils.awx_definitions import Unsafe, load
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ansible_collections.sparkflows.mlops.plugins.lookup.sparkflows_connection import VARIABLES as CONNECTION_VARIABLES
@@ -28,43 +30,6 @@ AWX_DIR = REPO_ROOT / "awx"
 CONFIGURE = REPO_ROOT / "playbooks" / "awx_configure.yml"
 PRODUCTION = REPO_ROOT / "inventories" / "production"
 BUILTIN_CREDENTIAL_TYPES = ("Machine", "Vault")
-
-
-# --- Reading awx/ as Ansible reads it: `!unsafe` marks what Ansible must not template. ---------
-
-class Unsafe:
-    """A value Ansible loads as unsafe (never templated)."""
-
-
-class UnsafeStr(Unsafe, str):
-    pass
-
-
-class UnsafeDict(Unsafe, dict):
-    pass
-
-
-class UnsafeList(Unsafe, list):
-    pass
-
-
-class Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_unsafe(loader, node):
-    if isinstance(node, yaml.ScalarNode):
-        return UnsafeStr(loader.construct_scalar(node))
-    if isinstance(node, yaml.MappingNode):
-        return UnsafeDict(loader.construct_mapping(node, deep=True))
-    return UnsafeList(loader.construct_sequence(node, deep=True))
-
-
-Loader.add_constructor("!unsafe", _construct_unsafe)
-
-
-def load(path):
-    return yaml.load(path.read_text(), Loader=Loader)
 
 
 DEFINITIONS = {name: load(AWX_DIR / (name + ".yml")) for name in ("controller", "credential_types", "job_templates")}

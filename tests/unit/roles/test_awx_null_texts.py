@@ -12,30 +12,20 @@ import re
 import subprocess
 import sys
 
-import yaml
+from utils.awx_definitions import definitions
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.add_constructor("!unsafe", lambda loader, node: (
-    loader.construct_mapping(node, deep=True) if isinstance(node, yaml.MappingNode)
-    else loader.construct_sequence(node, deep=True) if isinstance(node, yaml.SequenceNode)
-    else loader.construct_scalar(node)))
 
 
 def awx_texts():
     """The variables AWX may send as a null text."""
     names = set()
-    types = yaml.load((REPO_ROOT / "awx" / "credential_types.yml").read_text(), Loader=_Loader)["credential_types"]
+    types = definitions("credential_types")["credential_types"]
     for kind in types:
         for name, template in ((kind.get("injectors") or {}).get("extra_vars") or {}).items():
             if isinstance(template, str):
                 names.add(name)
-    templates = yaml.load((REPO_ROOT / "awx" / "job_templates.yml").read_text(), Loader=_Loader)["job_templates"]
+    templates = definitions("job_templates")["job_templates"]
     for template in templates:
         for question in (template.get("survey_spec") or {}).get("spec", []):
             if question["type"] in ("text", "textarea", "password", "multiplechoice"):
