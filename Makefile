@@ -9,7 +9,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
 COLLECTION_LINK := .cache/collections/ansible_collections/sparkflows/mlops
 
-.PHONY: help venv engine images lab lab-up lab-down clean-all test sanity units lint molecule integration constraints bench mutation ee
+.PHONY: help venv engine images lab lab-up lab-down clean-all test sanity units lint molecule integration constraints bench mutation ee awx-jobs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ images: engine ## build the lab images (debootstrap, cached)
 
 ee: venv engine ## build the AWX/AAP execution environment (ansible-builder; ee/build.sh, docs/awx.md)
 	ee/build.sh
+
+awx-jobs: venv images ## every job template of awx/ run as AWX runs it (transmit | worker in the EE | process) on a lab of its own
+	pytest tests/integration/awx
 
 lab-up: venv images ## start the lab hosts only
 	tests/lab/lab.sh up

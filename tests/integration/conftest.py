@@ -16,6 +16,9 @@ LONGEST_FIRST = (
     # --check on fresh hosts, then site.yml twice with MLflow installed on mlflow1); ~530 before
     # mlflow1 was in its inventory.
     "lab/test_lab.py",
+    # the EE built (`make ee`, ~300 on a new machine), its own lab converged by the site job, then
+    # every job template as AWX runs it
+    "awx/test_job_templates.py",
     "roles/scorer_lb/test_endpoint.py",  # ~530: its own lab, rollouts under load
     "roles/mlflow_host/test_upgrade.py",  # MLflow 2.22 then 3.17 installed on PostgreSQL, an upgrade undone
     "roles/sparkflows_mlflow/test_remote_mode.py",  # ~335

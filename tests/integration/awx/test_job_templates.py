@@ -1,0 +1,235 @@
+"""The job templates of awx/job_templates.yml run the way AWX/AAP runs them (tests/utils/awx.py):
+a private data directory with the inventory as AWX imports it from the project (without what
+reads the controller's files), the templates' credentials injected by their types, survey
+defaults as extra variables in text, then transmit | worker in the execution environment `make ee`
+builds | process, against a lab of its own. Every job ends successful, changes nothing once the
+hosts are converged, and no secret shows in the stream or any artifact AWX would store."""
+
+import subprocess
+
+import pytest
+
+from emulator.models import make_model_zip
+from utils import awx
+from utils.awx_definitions import definitions
+from utils.lab import REPO_ROOT, Lab, lab_inventory, require_image
+
+TEMPLATES = definitions("job_templates")["job_templates"]
+TYPES = dict((kind["name"], kind) for kind in definitions("credential_types")["credential_types"])
+CREDENTIALS = dict((credential["name"], credential) for credential in definitions("controller")["awx_credentials"])
+SITE = "Sparkflows serving - everything"
+
+
+def template(name):
+    (found,) = [item for item in TEMPLATES if item["name"] == name]
+    return found
+
+
+@pytest.fixture(scope="module")
+def lab(request, tmp_path_factory, ee_image):
+    for image in ("sfmlops/lab-host:bookworm", "sfmlops/lab-scorer:bookworm"):
+        require_image(image, "bookworm")
+    root = tmp_path_factory.mktemp("awx-lab")
+    made = Lab("sfmlops-itest-awx", root / ".lab")
+    up = made.lab_sh("up")
+    request.addfinalizer(lambda: made.lab_sh("down"))
+    assert up.returncode == 0, up.stderr
+    inventory = lab_inventory(root, made.ports)
+    # The inventory AWX imports from the project: its variables that read files next to it (the
+    # lab's secrets, SSH key and known_hosts) have no such files in a job: the credentials give them.
+    imported = awx.awx_inventory(inventory, env=made.env, drop=lambda name, value: "inventory_dir" in str(value))
+    return {"lab": made, "root": root, "state": root / ".lab", "inventory_path": inventory, "inventory": imported,
+            "image": ee_image, "jobs": root / "jobs", "number": iter(range(4711, 5000))}
+
+
+def credential_inputs(state):
+    """The inputs of each credential of awx/controller.yml for this lab (the Machine credential's
+    are its SSH key and user)."""
+    def read(*path):
+        return state.joinpath(*path).read_text().strip()
+    known_hosts = state.joinpath("known_hosts").read_text()
+    return {
+        "SSH to the hosts": {"username": "root", "ssh_key_data": state.joinpath("id_ed25519").read_text()},
+        "Sparkflows API": {"api_url": "http://sparkflows:8080", "api_token": "admin-token"},
+        "MLflow admin": {"username": "admin", "password": read("mlflow-admin-password")},
+        "MLflow stores": {"db_password": read("mlflow-db-password"), "s3_access_key": read("s3", "access-key"),
+                          "s3_secret_key": read("s3", "secret-key"), "tls_ca_certificate": read("ca", "ca.crt"),
+                          "tls_ca_private_key": read("ca", "ca.key")},
+        "Scorer image registry": {"username": "sfmlops-pull", "password": read("registry", "password"),
+                                  "ca_certificate": read("registry", "ca.crt")},
+        "Scoring endpoint": {"tls_ca_certificate": read("ca", "ca.crt"), "tls_ca_private_key": read("ca", "ca.key"),
+                             "api_key": read("scorer-api-key")},
+        "SSH known hosts": {"known_hosts": known_hosts},
+    }
+
+
+def secrets(state):
+    """Every secret the lab's credentials hold, as text a job output could show: whole values,
+    and each line of a PEM or OpenSSH key's body."""
+    found = []
+    for name, inputs in credential_inputs(state).items():
+        kind = CREDENTIALS[name]["credential_type"]
+        secret_fields = ("ssh_key_data",) if kind == "Machine" else [
+            field["id"] for field in TYPES[kind]["inputs"]["fields"] if field.get("secret")]
+        for field in secret_fields:
+            value = inputs.get(field) or ""
+            lines = [line for line in value.splitlines() if len(line) >= 24 and not line.startswith("-----")]
+            found.extend(lines if len(lines) > 1 else [value.strip()] if value.strip() else [])
+    return found
+
+
+def survey_answers(job_template, answers=None):
+    """The survey's answers AWX sends, as text (what a user types, and AWX's default otherwise):
+    every question's, a multiple selection a list of texts."""
+    sent = {}
+    for question in (job_template.get("survey_spec") or {}).get("spec", []):
+        default = question.get("default", "")
+        if question["type"] == "multiselect":
+            sent[question["variable"]] = [item for item in str(default).split("\n") if item]
+        else:
+            sent[question["variable"]] = "" if default is None else str(default)
+    sent.update(answers or {})
+    return sent
+
+
+def launch(lab, name, answers=None, limit=None, inputs=None):
+    """Job template NAME, launched as AWX launches it (inputs: credential inputs to use instead of
+    the lab's, by credential name): the Job."""
+    job_template = template(name)
+    inputs = dict(credential_inputs(lab["state"]), **(inputs or {}))
+    injected, ssh_key, user = awx.Injected(), None, None
+    for credential in job_template["credentials"]:
+        kind = CREDENTIALS[credential]["credential_type"]
+        if kind == "Machine":
+            ssh_key, user = inputs[credential]["ssh_key_data"], inputs[credential]["username"]
+        elif kind == "Vault":
+            continue  # the lab's inventory vaults nothing
+        else:
+            injected.add(awx.inject(TYPES[kind], inputs[credential]))
+    number = next(lab["number"])
+    extra_vars = dict(survey_answers(job_template, answers), awx_job_id=number, tower_job_id=number,
+                      awx_job_template_name=name, awx_user_name="admin", awx_job_launch_type="manual")
+    private = awx.private_data_dir(lab["jobs"] / str(number), lab["inventory"], extra_vars, injected, ssh_key=ssh_key,
+                                   cmdline="-u %s" % user if user else None)
+    return awx.run_job(lab["image"], private, job_template["playbook"], limit=limit,
+                       verbosity=job_template.get("verbosity", 0))
+
+
+def assert_no_secret(lab, job):
+    stored = job.everything()
+    shown = [secret[:6] + "..." for secret in secrets(lab["state"]) if secret in stored]
+    assert not shown, "secrets in the job's stream or artifacts: %s" % shown
+
+
+def test_the_site_template_converges_fresh_hosts_then_changes_nothing(lab):
+    first = launch(lab, SITE)
+    assert first.status == "successful", first.stdout[-4000:]
+    assert_no_secret(lab, first)
+    again = launch(lab, SITE)
+    assert again.status == "successful", again.stdout[-4000:]
+    assert again.changed() == {}, again.stdout[-4000:]
+    assert_no_secret(lab, again)
+
+
+# A rollback acts (it returns to the version before the current one): it has a test of its own.
+ROLLBACK = "Roll the scorers back"
+
+
+@pytest.mark.parametrize("name", [item["name"] for item in TEMPLATES if item["name"] not in (SITE, ROLLBACK)])
+def test_every_other_template_succeeds_on_the_converged_hosts_and_changes_nothing(lab, name):
+    """Nothing changes on a host; a job that writes the fleet report (in the EE, gone with it)
+    gives the report to AWX as its artifacts."""
+    job = launch(lab, name)
+    assert job.status == "successful", job.stdout[-4000:]
+    assert job.changed_on_hosts() == {}, job.stdout[-4000:]
+    if template(name)["playbook"] in ("playbooks/report.yml", "playbooks/verify.yml"):
+        report = job.artifact_data().get("sparkflows_report") or {}
+        assert set(report.get("scorers") or {}) == {"scorer1", "scorer2"}, job.artifact_data()
+        assert report.get("red") == [], report.get("red")
+    else:
+        assert job.changed() == {}, job.stdout[-4000:]
+    assert_no_secret(lab, job)
+
+
+def test_a_survey_answer_given_as_text_takes_effect(lab):
+    """scorer_serial "2", as a survey sends it: both scorer hosts in one batch, each task on both
+    before the next task starts (with the default "1", one host after the other)."""
+    def task_hosts(job):
+        order = []
+        for event in job.events:
+            if event.get("event") in ("runner_on_ok", "runner_on_skipped") and \
+                    event["event_data"].get("play") == "Standalone Docker scorers":
+                order.append((event["event_data"]["task_uuid"], event["event_data"]["host"]))
+        return order
+
+    def first_task_hosts(job):
+        order = task_hosts(job)
+        assert order, job.stdout[-3000:]
+        return set(host for task, host in order if task == order[0][0])
+
+    together = launch(lab, "Roll the Docker scorers", answers={"scorer_serial": "2"})
+    assert together.status == "successful", together.stdout[-4000:]
+    assert first_task_hosts(together) == {"scorer1", "scorer2"}
+    one_by_one = launch(lab, "Roll the Docker scorers", answers={"scorer_serial": "1"})
+    assert one_by_one.status == "successful", one_by_one.stdout[-4000:]
+    assert len(first_task_hosts(one_by_one)) == 1
+
+
+def test_a_failing_job_ends_failed_with_the_modules_message_and_no_secret(lab):
+    """A scorer image of another release than Sparkflows' (3.2.0, the emulator is 3.1.0): the job
+    fails, the module says why in the job's events, and shows no secret."""
+    job = launch(lab, "Roll the Docker scorers", answers={"scorer_image_tag": "3.2.0"})
+    assert job.status == "failed", job.stdout[-4000:]
+    messages = " ".join(str(result.get("msg", "")) for result in job.failed_results())
+    assert "3.2.0" in messages and "3.1.0" in messages, messages or job.stdout[-4000:]
+    assert_no_secret(lab, job)
+
+
+def test_the_rollback_template_returns_the_scorers_to_the_version_before(lab):
+    """With one version deployed there is nothing to roll back to: the job fails, saying so, and
+    changes nothing. A new model file rolled out by the scorers template, the rollback template
+    returns every scorer host to the version before it."""
+    nothing = launch(lab, ROLLBACK)
+    assert nothing.status == "failed", nothing.stdout[-4000:]
+    said = " ".join(str(result.get("msg", "")) for result in nothing.failed_results())
+    assert "no earlier version that served" in said and "nothing was changed" in said, said
+    assert nothing.changed() == {}
+    make_model_zip(lab["state"] / "sparkflows" / "models" / "101.zip",
+                   score_py="def score(rows):\n    return [7 for _ in rows]\n")
+    rolled = launch(lab, "Roll the Docker scorers")
+    assert rolled.status == "successful", rolled.stdout[-4000:]
+    assert set(rolled.changed()) >= {"scorer1", "scorer2"}, rolled.stdout[-4000:]
+    back = launch(lab, ROLLBACK)
+    assert back.status == "successful", back.stdout[-4000:]
+    assert set(back.changed()) >= {"scorer1", "scorer2"}, back.stdout[-4000:]
+    assert_no_secret(lab, back)
+
+
+def test_a_host_whose_key_is_not_the_known_one_is_refused(lab):
+    """ansible-runner turns host key checking off for every job (ANSIBLE_HOST_KEY_CHECKING=False):
+    the SSH known hosts credential turns it back on. With another key recorded for the hosts, the
+    job connects to none of them."""
+    other = subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(lab["root"] / "other_key")],
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert other.returncode == 0, other.stderr
+    key = " ".join((lab["root"] / "other_key.pub").read_text().split()[:2])
+    wrong = "".join("[127.0.0.1]:%d %s\n" % (port, key) for port in lab["lab"].ports.values())
+    job = launch(lab, "Preflight", inputs={"SSH known hosts": {"known_hosts": wrong}})
+    assert job.status == "failed", job.stdout[-4000:]
+    stats = job.stats()
+    assert set(stats.get("dark") or {}) >= {"mlflow1", "scorer1", "scorer2", "lb1"}, stats
+    assert "host key" in job.stdout.lower() or "Host key verification failed" in job.stdout, job.stdout[-3000:]
+
+
+def test_ansible_navigator_runs_a_playbook_in_the_ee_from_a_shell(lab):
+    """docs/awx.md's way to run a job template's playbook in the EE from a shell: the preflight,
+    with the lab's own inventory (its files mounted where they are), in stdout mode."""
+    ran = subprocess.run(
+        ["ansible-navigator", "run", str(REPO_ROOT / "playbooks" / "preflight.yml"), "-i", str(lab["inventory_path"]),
+         "--execution-environment-image", lab["image"], "--mode", "stdout", "--pull-policy", "never",
+         "--container-engine", "docker", "--container-options=--network=host",
+         "--execution-environment-volume-mounts", "%s:%s:ro" % (lab["root"], lab["root"]),
+         "--playbook-artifact-enable", "false", "--log-file", str(lab["root"] / "navigator.log")],
+        capture_output=True, text=True, timeout=900, check=False, cwd=str(REPO_ROOT), env=lab["lab"].env)
+    assert ran.returncode == 0, ran.stdout[-4000:] + ran.stderr[-2000:]
+    assert "PLAY RECAP" in ran.stdout and "failed=0" in ran.stdout.split("PLAY RECAP")[-1]
