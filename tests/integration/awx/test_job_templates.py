@@ -92,9 +92,9 @@ def survey_answers(job_template, answers=None):
     return sent
 
 
-def launch(lab, name, answers=None, limit=None, inputs=None):
+def launch(lab, name, answers=None, limit=None, inputs=None, artifacts=None, launch_type="manual"):
     """Job template NAME, launched as AWX launches it (inputs: credential inputs to use instead of
-    the lab's, by credential name): the Job."""
+    the lab's, by credential name; artifacts: those of a workflow's earlier nodes): the Job."""
     job_template = template(name)
     inputs = dict(credential_inputs(lab["state"]), **(inputs or {}))
     injected, ssh_key, user = awx.Injected(), None, None
@@ -107,8 +107,11 @@ def launch(lab, name, answers=None, limit=None, inputs=None):
         else:
             injected.add(awx.inject(TYPES[kind], inputs[credential]))
     number = next(lab["number"])
-    extra_vars = dict(survey_answers(job_template, answers), awx_job_id=number, tower_job_id=number,
-                      awx_job_template_name=name, awx_user_name="admin", awx_job_launch_type="manual")
+    # AWX writes what a user or an earlier job gave (survey answers, a workflow's artifacts)
+    # tagged !unsafe, its own variables as they are.
+    extra_vars = dict(awx.unsafe(dict(artifacts or {}, **survey_answers(job_template, answers))), awx_job_id=number,
+                      tower_job_id=number, awx_job_template_name=name, awx_user_name="admin",
+                      awx_job_launch_type=launch_type)
     private = awx.private_data_dir(lab["jobs"] / str(number), lab["inventory"], extra_vars, injected, ssh_key=ssh_key,
                                    cmdline="-u %s" % user if user else None)
     return awx.run_job(lab["image"], private, job_template["playbook"], limit=limit,
@@ -131,11 +134,42 @@ def test_the_site_template_converges_fresh_hosts_then_changes_nothing(lab):
     assert_no_secret(lab, again)
 
 
+def workflow_chain(workflow):
+    """The job templates of a workflow whose nodes follow each other on success, in order."""
+    nodes = dict((node["identifier"], node) for node in workflow["workflow_nodes"])
+    following = dict((identifier, [edge["identifier"] for edge in (node.get("related") or {}).get("success_nodes", [])])
+                     for identifier, node in nodes.items())
+    (first,) = set(nodes) - set(edge for edges in following.values() for edge in edges)
+    chain, identifier = [], first
+    while identifier:
+        chain.append(nodes[identifier]["unified_job_template"]["name"])
+        (identifier,) = following[identifier] or [None]
+    assert len(chain) == len(nodes), "the workflow is not one chain: %s" % following
+    return chain
+
+
+(WORKFLOW,) = definitions("job_templates")["workflow_job_templates"]
+WORKFLOW_TEMPLATES = workflow_chain(WORKFLOW)
 # A rollback acts (it returns to the version before the current one): it has a test of its own.
 ROLLBACK = "Roll the scorers back"
 
 
-@pytest.mark.parametrize("name", [item["name"] for item in TEMPLATES if item["name"] not in (SITE, ROLLBACK)])
+def test_the_workflow_runs_its_nodes_in_order_each_successful_and_changing_nothing(lab):
+    """The rollout workflow as AWX runs it on converged hosts: each node's job template in turn,
+    launched by the workflow, with the artifacts of the nodes before it as extra variables; every
+    job successful, nothing changed on a host, the last (verify) hands the report on."""
+    artifacts = {}
+    for name in WORKFLOW_TEMPLATES:
+        job = launch(lab, name, artifacts=artifacts, launch_type="workflow")
+        assert job.status == "successful", (name, job.stdout[-4000:])
+        assert job.changed_on_hosts() == {}, (name, job.stdout[-4000:])
+        assert_no_secret(lab, job)
+        artifacts.update(job.artifact_data())
+    assert set((artifacts.get("sparkflows_report") or {}).get("scorers") or {}) == {"scorer1", "scorer2"}, artifacts
+
+
+@pytest.mark.parametrize("name", [item["name"] for item in TEMPLATES
+                                  if item["name"] not in [SITE, ROLLBACK] + WORKFLOW_TEMPLATES])
 def test_every_other_template_succeeds_on_the_converged_hosts_and_changes_nothing(lab, name):
     """Nothing changes on a host; a job that writes the fleet report (in the EE, gone with it)
     gives the report to AWX as its artifacts."""
