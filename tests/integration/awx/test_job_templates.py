@@ -3,16 +3,23 @@ a private data directory with the inventory as AWX imports it from the project (
 reads the controller's files), the templates' credentials injected by their types, survey
 defaults as extra variables in text, then transmit | worker in the execution environment `make ee`
 builds | process, against a lab of its own. Every job ends successful, changes nothing once the
-hosts are converged, and no secret shows in the stream or any artifact AWX would store."""
+hosts are converged, and no secret shows in the stream or any artifact AWX would store.
 
+The lab runs Debian's second release, trixie (bookworm when the archive does not serve trixie):
+the site job template is what converges fresh trixie hosts in make test, as lab/test_lab.py's
+shell run converges bookworm's - each release converged once, each path on one of them."""
+
+import json
+import ssl
 import subprocess
+import urllib.request
 
 import pytest
 
 from emulator.models import make_model_zip
 from utils import awx
 from utils.awx_definitions import definitions
-from utils.lab import REPO_ROOT, Lab, lab_inventory, require_image
+from utils.lab import REPO_ROOT, Lab, lab_inventory, not_served, require_image
 
 TEMPLATES = definitions("job_templates")["job_templates"]
 TYPES = dict((kind["name"], kind) for kind in definitions("credential_types")["credential_types"])
@@ -27,10 +34,11 @@ def template(name):
 
 @pytest.fixture(scope="module")
 def lab(request, tmp_path_factory, ee_image):
-    for image in ("sfmlops/lab-host:bookworm", "sfmlops/lab-scorer:bookworm"):
-        require_image(image, "bookworm")
+    suite = "bookworm" if not_served("trixie") else "trixie"
+    for image in ("sfmlops/lab-host:%s" % suite, "sfmlops/lab-scorer:%s" % suite):
+        require_image(image, suite)
     root = tmp_path_factory.mktemp("awx-lab")
-    made = Lab("sfmlops-itest-awx", root / ".lab")
+    made = Lab("sfmlops-itest-awx", root / ".lab", suite)
     up = made.lab_sh("up")
     request.addfinalizer(lambda: made.lab_sh("down"))
     assert up.returncode == 0, up.stderr
@@ -124,10 +132,25 @@ def assert_no_secret(lab, job):
     assert not shown, "secrets in the job's stream or artifacts: %s" % shown
 
 
+def score(lab):
+    """churn-model's sample POSTed to its one URL (lb1), TLS checked against the lab CA, with the
+    API key: the answer."""
+    request = urllib.request.Request(
+        "https://127.0.0.1:%d/predict" % lab["lab"].lb_port, method="POST",
+        data=json.dumps({"columns": ["age", "plan"], "data": [[42, "gold"]]}).encode(),
+        headers={"Content-Type": "application/json",
+                 "X-API-Key": (lab["state"] / "scorer-api-key").read_text().strip()})
+    context = ssl.create_default_context(cafile=str(lab["state"] / "ca" / "ca.crt"))
+    with urllib.request.urlopen(request, timeout=10, context=context) as answer:
+        return json.loads(answer.read())
+
+
 def test_the_site_template_converges_fresh_hosts_then_changes_nothing(lab):
     first = launch(lab, SITE)
     assert first.status == "successful", first.stdout[-4000:]
+    assert set(first.changed()) == {"mlflow1", "scorer1", "scorer2", "lb1", "sparkflows1"}, first.stats()
     assert_no_secret(lab, first)
+    assert score(lab) == {"predictions": [0]}
     again = launch(lab, SITE)
     assert again.status == "successful", again.stdout[-4000:]
     assert again.changed() == {}, again.stdout[-4000:]
