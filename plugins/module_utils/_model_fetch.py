@@ -30,6 +30,7 @@ ARGUMENT_SPEC = dict(
     model_uuid=dict(type='str'),
     model_name=dict(type='str'),
     stage=dict(type='str'),
+    model=dict(type='dict'),
     file_type=dict(type='str', default='zip'),
     dest=dict(type='path', required=True),
     unpack_to=dict(type='path'),
@@ -95,6 +96,24 @@ def local_copy_is_current(recorded, model, params, checksum):
     return True
 
 
+def planned_model(record, file_type):
+    """The record sparkflows_model_info returned (option model), checked: the fields compared
+    with the local copy's, and the ETag its file was served with."""
+    if record.get('id') in (None, ''):
+        raise FetchError('model must be a record as sparkflows_model_info returns it (with its id); got keys %s'
+                         % (', '.join(sorted(record)) or 'none'))
+    if record.get('file_type') not in (None, file_type):
+        raise FetchError('model was read for file_type %s, not %s; read it with the same file_type'
+                         % (record['file_type'], file_type))
+    return record
+
+
+def etag_unchanged(recorded, model):
+    """Whether the file served is the one recorded, by the ETag read with the model's record:
+    without an ETag on either side there is nothing more to compare (the record decides)."""
+    return not (recorded.get('etag') and model.get('etag')) or recorded['etag'] == model['etag']
+
+
 def is_archive(params):
     return params['file_type'] == 'zip' or bool(params['unpack_to'])
 
@@ -138,8 +157,8 @@ def fetch(client, params, model, checksum, opened=None):
 def run_module():
     module = AnsibleModule(**module_kwargs(
         ARGUMENT_SPEC, add_file_common_args=True,
-        mutually_exclusive=[('model_id', 'model_uuid', 'model_name')],
-        required_if=[('state', 'present', ('model_id', 'model_uuid', 'model_name'), True)]))
+        mutually_exclusive=[('model_id', 'model_uuid', 'model_name', 'model')],
+        required_if=[('state', 'present', ('model_id', 'model_uuid', 'model_name', 'model'), True)]))
     params = module.params
     if params['state'] == 'absent':
         remove(module, params)
@@ -156,11 +175,19 @@ def run_module():
     try:
         checksum = normalize_checksum(params['checksum'])
         client = SparkflowsClient(**connection_params(params))
-        model = client.select_model(params['model_id'], params['model_uuid'], params['model_name'], params['stage'])
-        current = not params['force'] and local_copy_is_current(recorded, model, params, checksum)
+        if params['model']:
+            # Read once for every host (sparkflows_model_info): nothing is asked of the server
+            # for a copy that is current.
+            model = planned_model(params['model'], params['file_type'])
+            current = (not params['force'] and local_copy_is_current(recorded, model, params, checksum)
+                       and etag_unchanged(recorded, model))
+        else:
+            model = client.select_model(params['model_id'], params['model_uuid'], params['model_name'],
+                                        params['stage'])
+            current = not params['force'] and local_copy_is_current(recorded, model, params, checksum)
         opened = None
         asked = False
-        if current and recorded.get('etag'):
+        if current and recorded.get('etag') and not params['model']:
             # The model file itself may have changed on the server without a new version:
             # ask with If-None-Match (HEAD in check mode), 0 body bytes when unchanged.
             download = Download(client, model['id'], params['file_type'], params['download_retries'])
@@ -174,9 +201,10 @@ def run_module():
         if current:
             metadata = recorded
         elif module.check_mode:
-            if not asked:
+            if not asked and not params['model']:
                 # Ask the server for the file as the real run would, without its body (HEAD): a
-                # file it cannot serve fails here too, not only in the real run.
+                # file it cannot serve fails here too, not only in the real run (a planned
+                # record's file was asked so when it was read).
                 client.open_download(model['id'], params['file_type'], method='HEAD')[2].close()
             metadata = None
         else:

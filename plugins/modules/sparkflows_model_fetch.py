@@ -32,7 +32,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reports whether the model would be fetched (asking the server with C(HEAD)); writes nothing.
+    details: Reports whether the model would be fetched (asking the server with C(HEAD), unless O(model) was read for it); writes nothing.
   diff_mode:
     support: full
     details: Model id, uuid, version, sha256 and size before and after.
@@ -42,7 +42,8 @@ options:
   model_id:
     description:
       - Id of the model in the Sparkflows model repository.
-      - Exactly one of O(model_id), O(model_uuid) and O(model_name) is needed (none with O(state=absent)).
+      - Exactly one of O(model_id), O(model_uuid), O(model_name) and O(model) is needed (none with
+        O(state=absent)).
     type: str
   model_uuid:
     description:
@@ -56,6 +57,16 @@ options:
     description:
       - With O(model_name), only consider versions in this lifecycle stage (for example V(Production)).
     type: str
+  model:
+    description:
+      - The model's record as M(sparkflows.mlops.sparkflows_model_info) returned it (an element of
+        its RV(sparkflows.mlops.sparkflows_model_info#module:models)), read once for every host.
+      - The copy at O(dest) is current when its record has the same id, uuid and version and its
+        file the same C(ETag); then nothing is asked of the server. Otherwise the model is
+        downloaded by the record's id; check mode asks nothing (the record's read asked for
+        the file with C(HEAD)).
+      - Read for another O(file_type) fails.
+    type: dict
   file_type:
     description:
       - The C(fileType) of the download endpoint. Sparkflows does not publish its allowed values;

@@ -9,7 +9,13 @@ health-gated start are all in the timing. The machine's busy CPU time is measure
 deploy: on C cores, N hosts' work cannot take less than N x (core-seconds of 1 host) / C, the CPU
 floor. Nor can N hosts take less than 1. Target: N hosts within 2 x the larger of the two, so
 that the same target holds on 2 cores and on 64.
-Usage: python tests/bench/bench_fleet.py [--hosts 20] [--samples 3]
+
+Then, on M of those deployed hosts (default 8), a run with nothing to change: `serial: 1` against
+`serial: all` (M), alternating rounds, medians. The plan runs on every host at once and no host
+enters the serial rollout, so the serial setting should not matter: target serial 1 / serial all
+<= 1.2. And the Sparkflows requests of one such run, from the emulator's request log: target
+<= 2 + 2 x models, whatever the number of hosts.
+Usage: python tests/bench/bench_fleet.py [--hosts 20] [--samples 3] [--noop-hosts 8] [--noop-rounds 3]
 """
 
 import argparse
@@ -21,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -40,7 +47,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=20)
     parser.add_argument("--samples", type=int, default=3, help="single-host deploys of the baseline (median)")
+    parser.add_argument("--noop-hosts", type=int, default=8, help="deployed hosts of the no-op runs")
+    parser.add_argument("--noop-rounds", type=int, default=3, help="rounds of no-op runs (serial 1, serial all)")
     args = parser.parse_args()
+    if not 1 <= args.noop_hosts <= args.hosts:
+        parser.error("--noop-hosts must be 1 to --hosts")
     total = args.samples + args.hosts
     with tempfile.TemporaryDirectory() as tmp:
         state = pathlib.Path(tmp) / "lab"
@@ -71,6 +82,9 @@ def main():
 
             samples = [deploy("scorer%d" % n, 1) for n in range(1, args.samples + 1)]
             fleet, fleet_cpu = deploy(":".join("scorer%d" % n for n in range(args.samples + 1, total + 1)), args.hosts)
+            noop = noop_runs(inventory, env, ["scorer%d" % n for n in range(args.samples + 1, args.samples + 1 + args.noop_hosts)],
+                             args.noop_rounds, "http://127.0.0.1:%s" % env["SFMLOPS_LAB_SPARKFLOWS_PORT"])
+            models = len(scorer_vars(state)["scorer_models"])
         finally:
             subprocess.run([lab_sh, "down"], env=env, check=False, timeout=600, stdout=subprocess.DEVNULL)
     one = statistics.median(wall for wall, _cpu in samples)
@@ -85,7 +99,45 @@ def main():
     print("CPU floor for %d hosts on %d cores: %.1f s = %.2f x 1 host" % (args.hosts, cores, floor, floor / one))
     print("ratio %d hosts / max(1 host, CPU floor): %.2f (target <= 2.0); %d hosts / 1 host: %.2f"
           % (args.hosts, fleet / best, args.hosts, fleet / one))
-    return 0 if fleet / best <= 2.0 else 1
+    met = fleet / best <= 2.0
+    one_by_one, all_at_once, asked = noop
+    print("no-op run of %d hosts, serial 1: %.1f s; serial all: %.1f s (medians of %d)"
+          % (args.noop_hosts, one_by_one, all_at_once, args.noop_rounds))
+    print("ratio serial 1 / serial all: %.2f (target <= 1.2)" % (one_by_one / all_at_once))
+    print("Sparkflows requests of a no-op run of %d hosts, %d model(s): %d (target <= %d)"
+          % (args.noop_hosts, models, asked, 2 + 2 * models))
+    met = met and one_by_one / all_at_once <= 1.2 and asked <= 2 + 2 * models
+    return 0 if met else 1
+
+
+def noop_runs(inventory, env, hosts, rounds, emulator_url):
+    """(median seconds with serial 1, with serial all, Sparkflows requests of one run) of
+    scorers.yml on deployed hosts, each run checked to change nothing."""
+    def run(serial):
+        begun = time.monotonic()
+        done = subprocess.run(
+            ["ansible-playbook", "-i", str(inventory), str(REPO / "playbooks" / "scorers.yml"), "-l", ":".join(hosts),
+             "-f", str(len(hosts)), "-e", "scorer_serial=%d" % serial],
+            env=env, capture_output=True, text=True, timeout=1800, check=False)
+        recap = done.stdout.split("PLAY RECAP")[-1]
+        if done.returncode != 0 or "changed=0" not in recap or any(
+                "changed=0" not in line for line in recap.splitlines() if " : ok=" in line):
+            raise SystemExit("no-op run (serial %d) failed or changed something:\n%s" % (serial, done.stdout[-4000:]))
+        return time.monotonic() - begun
+
+    def emulator(path, data=None):
+        with urllib.request.urlopen(urllib.request.Request(emulator_url + "/_emulator/" + path, data=data),
+                                    timeout=10) as answer:
+            return json.loads(answer.read())
+
+    emulator("reset", b"{}")
+    run(len(hosts))
+    asked = len([r for r in emulator("requests") if not r["path"].startswith("/_emulator")])
+    timings = dict((serial, []) for serial in (1, len(hosts)))
+    for _round in range(rounds):
+        for serial in timings:
+            timings[serial].append(run(serial))
+    return statistics.median(timings[1]), statistics.median(timings[len(hosts)]), asked
 
 
 if __name__ == "__main__":

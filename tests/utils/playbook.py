@@ -76,3 +76,12 @@ def run_playbook(tmp_path, tasks, module_defaults=None, args=(), callback="json"
                ANSIBLE_STDOUT_CALLBACK=callback, ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0")
     process = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
     return Run(process, callback)
+
+
+def play_roles(play):
+    """The names (without the collection) of the roles a play applies: those of its `roles`, and
+    those its tasks import (import_role, an entry point per play)."""
+    entries = list(play.get("roles") or []) + [task["ansible.builtin.import_role"] for task in play.get("tasks") or []
+                                               if "ansible.builtin.import_role" in task]
+    return [str(entry.get("role", entry.get("name")) if isinstance(entry, dict) else entry).rsplit(".", 1)[-1]
+            for entry in entries]

@@ -208,30 +208,6 @@ def test_every_other_template_succeeds_on_the_converged_hosts_and_changes_nothin
     assert_no_secret(lab, job)
 
 
-def test_a_survey_answer_given_as_text_takes_effect(lab):
-    """scorer_serial "2", as a survey sends it: both scorer hosts in one batch, each task on both
-    before the next task starts (with the default "1", one host after the other)."""
-    def task_hosts(job):
-        order = []
-        for event in job.events:
-            if event.get("event") in ("runner_on_ok", "runner_on_skipped") and \
-                    event["event_data"].get("play") == "Standalone Docker scorers":
-                order.append((event["event_data"]["task_uuid"], event["event_data"]["host"]))
-        return order
-
-    def first_task_hosts(job):
-        order = task_hosts(job)
-        assert order, job.stdout[-3000:]
-        return set(host for task, host in order if task == order[0][0])
-
-    together = launch(lab, "Roll the Docker scorers", answers={"scorer_serial": "2"})
-    assert together.status == "successful", together.stdout[-4000:]
-    assert first_task_hosts(together) == {"scorer1", "scorer2"}
-    one_by_one = launch(lab, "Roll the Docker scorers", answers={"scorer_serial": "1"})
-    assert one_by_one.status == "successful", one_by_one.stdout[-4000:]
-    assert len(first_task_hosts(one_by_one)) == 1
-
-
 def test_a_failing_job_ends_failed_with_the_modules_message_and_no_secret(lab):
     """A scorer image of another release than Sparkflows' (3.2.0, the emulator is 3.1.0): the job
     fails, the module says why in the job's events, and shows no secret."""
@@ -242,10 +218,21 @@ def test_a_failing_job_ends_failed_with_the_modules_message_and_no_secret(lab):
     assert_no_secret(lab, job)
 
 
+def first_task_hosts(job, play):
+    """The hosts of the first task of play that ran: one serial batch's."""
+    order = [(event["event_data"]["task_uuid"], event["event_data"]["host"]) for event in job.events
+             if event.get("event") in ("runner_on_ok", "runner_on_skipped")
+             and event["event_data"].get("play") == play]
+    assert order, job.stdout[-3000:]
+    return set(host for task, host in order if task == order[0][0])
+
+
 def test_the_rollback_template_returns_the_scorers_to_the_version_before(lab):
     """With one version deployed there is nothing to roll back to: the job fails, saying so, and
     changes nothing. A new model file rolled out by the scorers template, the rollback template
-    returns every scorer host to the version before it."""
+    returns every scorer host to the version before it. The survey's scorer_serial, given as
+    text as a survey sends it, takes effect in both: "2" rolls both scorer hosts in one batch
+    (each task on both before the next starts), "1" one host after the other."""
     nothing = launch(lab, ROLLBACK)
     assert nothing.status == "failed", nothing.stdout[-4000:]
     said = " ".join(str(result.get("msg", "")) for result in nothing.failed_results())
@@ -253,12 +240,14 @@ def test_the_rollback_template_returns_the_scorers_to_the_version_before(lab):
     assert nothing.changed() == {}
     make_model_zip(lab["state"] / "sparkflows" / "models" / "101.zip",
                    score_py="def score(rows):\n    return [7 for _ in rows]\n")
-    rolled = launch(lab, "Roll the Docker scorers")
+    rolled = launch(lab, "Roll the Docker scorers", answers={"scorer_serial": "2"})
     assert rolled.status == "successful", rolled.stdout[-4000:]
     assert set(rolled.changed()) >= {"scorer1", "scorer2"}, rolled.stdout[-4000:]
-    back = launch(lab, ROLLBACK)
+    assert first_task_hosts(rolled, "Standalone Docker scorers") == {"scorer1", "scorer2"}
+    back = launch(lab, ROLLBACK, answers={"scorer_serial": "1"})
     assert back.status == "successful", back.stdout[-4000:]
     assert set(back.changed()) >= {"scorer1", "scorer2"}, back.stdout[-4000:]
+    assert len(first_task_hosts(back, ROLLBACK)) == 1
     assert_no_secret(lab, back)
 
 

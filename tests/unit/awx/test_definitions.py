@@ -21,6 +21,7 @@ from jinja2 import StrictUndefined, nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError, UndefinedError
 
 from utils.awx_definitions import Unsafe, load
+from utils.playbook import play_roles
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ansible_collections.sparkflows.mlops.plugins.lookup.sparkflows_connection import VARIABLES as CONNECTION_VARIABLES
@@ -743,8 +744,7 @@ def applied(playbook, seen=None):
             seen.add(play["ansible.builtin.import_playbook"])
             more, uses = applied(playbook.parent / play["ansible.builtin.import_playbook"], seen)
             roles, connection = roles | more, connection or uses
-        for entry in play.get("roles") or []:
-            role = str(entry.get("role") if isinstance(entry, dict) else entry).rsplit(".", 1)[-1]
+        for role in play_roles(play):
             roles.add(role)
             connection = connection or any("sparkflows_connection" in p.read_text()
                                            for p in (REPO_ROOT / "roles" / role).glob("*/*.yml"))

@@ -10,21 +10,22 @@ import subprocess
 import pytest
 import yaml
 
+from utils.playbook import play_roles
+
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 
 def role_playbooks():
-    """{role: the playbook whose play applies it}, found for every role with tasks (private `_`
-    roles left out): the one playbook of playbooks/ with a play listing the role in its `roles`."""
+    """{role: the playbook whose plays apply it}, found for every role with tasks (private `_`
+    roles left out): the one playbook of playbooks/ with plays listing the role in their `roles`
+    or importing it (import_role, a task entry point per play)."""
     found = {}
     roles = sorted(path.parents[1].name for path in (REPO_ROOT / "roles").glob("*/tasks/main.yml")
                    if not path.parents[1].name.startswith("_"))
     for playbook in sorted((REPO_ROOT / "playbooks").glob("*.yml")):
         for play in yaml.safe_load(playbook.read_text()) or []:
-            for entry in play.get("roles") or []:
-                name = entry.get("role", entry.get("name")) if isinstance(entry, dict) else entry
-                role = str(name).rsplit(".", maxsplit=1)[-1]
-                if role in roles:
+            for role in play_roles(play):
+                if role in roles and playbook.name not in found.get(role, []):
                     found.setdefault(role, []).append(playbook.name)
     assert sorted(found) == roles, "roles no playbook applies: %s" % sorted(set(roles) - set(found))
     assert all(len(playbooks) == 1 for playbooks in found.values()), found
@@ -69,10 +70,21 @@ def task_names(role, file_name):
     return tasks_of(role, yaml.safe_load((REPO_ROOT / "roles" / role / "tasks" / file_name).read_text()))
 
 
+def tagged_entries(role, file_name):
+    """The tagged task entries of a task file, an untagged import_tasks followed into its file."""
+    entries = []
+    for entry in yaml.safe_load((REPO_ROOT / "roles" / role / "tasks" / file_name).read_text()):
+        if "ansible.builtin.import_tasks" in entry and not entry.get("tags"):
+            entries += tagged_entries(role, entry["ansible.builtin.import_tasks"])
+        else:
+            entries.append(entry)
+    return entries
+
+
 def role_parts(role):
     """{tag: [task names]} of the role's task tags (not the role's own tag, not validation's)."""
     parts = {}
-    for entry in yaml.safe_load((REPO_ROOT / "roles" / role / "tasks" / "main.yml").read_text()):
+    for entry in tagged_entries(role, "main.yml"):
         for tag in entry.get("tags", []):
             if tag != role and not tag.endswith("_validate") and "validate.yml" not in str(entry):
                 parts.setdefault(tag, []).extend(tasks_of(role, [entry]))

@@ -45,11 +45,12 @@ def run_examples(tmp_path, module, replacements, extra_vars, args=()):
     return result
 
 
-@pytest.mark.parametrize("module", ["sparkflows_info", "mlflow_config", "sparkflows_workflow", "sparkflows_model_fetch"])
+@pytest.mark.parametrize("module", ["sparkflows_info", "mlflow_config", "sparkflows_workflow", "sparkflows_model_fetch",
+                                    "sparkflows_model_info"])
 def test_sparkflows_examples_run_as_written(tmp_path, emulator, module):
     url, sha256 = emulator
     replacements = {EXAMPLE_URL: url}
-    if module == "sparkflows_model_fetch":
+    if module in ("sparkflows_model_fetch", "sparkflows_model_info"):
         replacements["/tmp/"] = "%s/" % tmp_path
     run_examples(tmp_path, "sparkflows.mlops." + module, replacements, {
         "sparkflows_token": ADMIN_TOKEN, "sparkflows_password": ADMIN_PASSWORD,

@@ -31,13 +31,13 @@ MAX_RETRIED_PER_HOST = 40
 
 
 class Fleet(object):
-    def __init__(self, tmp_path, emulator, registry):
+    def __init__(self, tmp_path, emulator, registry, names=HOSTS):
         self.tmp_path = tmp_path
-        self.ports = dict((host, free_port()) for host in HOSTS)
+        self.ports = dict((host, free_port()) for host in names)
         self.prefix = "sfmlops-fleet-%d-" % os.getpid()
-        self.containers = ["%s%s-churn" % (self.prefix, host) for host in HOSTS]
+        self.containers = ["%s%s-churn" % (self.prefix, host) for host in names]
         hosts = {}
-        for host in HOSTS:
+        for host in names:
             hosts[host] = {
                 "ansible_connection": "local", "ansible_python_interpreter": sys.executable, "ansible_become": False,
                 "scorer_container_prefix": "%s%s-" % (self.prefix, host),
@@ -66,9 +66,14 @@ def recap(process):
     totals = {}
     for line in process.stdout.split("PLAY RECAP")[-1].splitlines():
         parts = line.split()
-        if parts and parts[0] in HOSTS:
+        if len(parts) > 2 and parts[1] == ":" and parts[2].startswith("ok="):
             totals[parts[0]] = dict((k, int(v)) for k, v in (p.split("=") for p in parts[2:]))
     return totals
+
+
+def remove_containers(made):
+    docker("rm", "-f", *made.containers, *[c + "-candidate" for c in made.containers],
+           *[c + "-retired" for c in made.containers])
 
 
 @pytest.fixture
@@ -76,8 +81,7 @@ def fleet(tmp_path, emulator, scorer_registry):
     make_model_zip(emulator.models_dir / "101.zip")
     made = Fleet(tmp_path, emulator, scorer_registry)
     yield made
-    docker("rm", "-f", *made.containers, *[c + "-candidate" for c in made.containers],
-           *[c + "-retired" for c in made.containers])
+    remove_containers(made)
 
 
 def post(port, timeout=5):
@@ -212,6 +216,36 @@ def test_rolling_update_under_load_fails_no_request(fleet, emulator, scorer_regi
         "retried requests by scorer port, at most %d each: %s" % (MAX_RETRIED_PER_HOST, load.retried_by_port)
     assert load.answers == {(0, 0), (1, 1)}
     assert all(score(port) == (200, {"predictions": [1, 1]}) for port in fleet.ports.values())
+
+
+def test_a_run_asks_sparkflows_once_for_every_host_and_no_op_hosts_never_roll(tmp_path, emulator, scorer_registry,
+                                                                              request):
+    """Eight scorer hosts: Sparkflows is asked for the release and the model's record once for all
+    of them (at most 2 + 2 x models requests; the model file is downloaded by each host that
+    needs it), and a run with nothing to change rolls no host: the serial play has none."""
+    make_model_zip(emulator.models_dir / "101.zip")
+    names = tuple("scorer-%d" % number for number in range(1, 9))
+    eight = Fleet(tmp_path, emulator, scorer_registry, names)
+    request.addfinalizer(lambda: remove_containers(eight))
+
+    first = eight.run("-e", "scorer_serial=8")
+    assert first.returncode == 0, first.stdout[-3000:]
+    asked = [r for r in emulator.requests() if not r["path"].startswith("/_emulator")]
+    downloads = [r for r in asked if r["method"] == "GET" and "/download/" in r["path"]]
+    assert len(downloads) == len(names), asked
+    assert len(asked) - len(downloads) <= 2 + 2 * 1, asked
+    assert all(score(port) == (200, {"predictions": [0, 0]}) for port in eight.ports.values())
+
+    emulator.control("reset", {})
+    again = eight.run()
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert all(totals["changed"] == 0 for totals in recap(again).values()) and len(recap(again)) == len(names)
+    asked = [(r["method"], r["path"]) for r in emulator.requests() if not r["path"].startswith("/_emulator")]
+    # The release, the model list and a HEAD of the model's file: nothing per host.
+    assert len(asked) <= 2 + 2 * 1, asked
+    assert "PLAY [Standalone Docker scorers] ***" in again.stdout
+    assert "skipping: no hosts matched" in again.stdout.split("PLAY [Standalone Docker scorers] ***")[1], \
+        again.stdout[-3000:]
 
 
 def test_release_mismatch_is_refused_before_anything_changes(fleet):

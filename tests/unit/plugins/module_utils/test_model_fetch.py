@@ -7,9 +7,11 @@ import os
 import pytest
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._model_fetch import (
+    etag_unchanged,
     fetch,
     local_copy_is_current,
     normalize_checksum,
+    planned_model,
 )
 from ansible_collections.sparkflows.mlops.plugins.module_utils._model_transfer import FetchError
 
@@ -152,3 +154,21 @@ def test_a_download_with_the_checksum_asked_for_is_installed_and_recorded(tmp_pa
     # What fetch() records is what local_copy_is_current() later accepts, with either verify.
     for verify in ("quick", "sha256"):
         assert local_copy_is_current(metadata, MODEL, dict(params, verify=verify), metadata["sha256"]) is True
+
+
+def test_a_planned_record_needs_its_id_and_the_same_file_type():
+    record = dict(id=101, uuid="u", version=1, file_type="zip", etag='"a"')
+    assert planned_model(record, "zip") is record
+    assert planned_model(dict(record, file_type=None), "zip")["id"] == 101
+    with pytest.raises(FetchError, match="got keys etag, version"):
+        planned_model(dict(version=1, etag='"a"'), "zip")
+    with pytest.raises(FetchError, match="read for file_type zip, not bin"):
+        planned_model(record, "bin")
+
+
+def test_the_etag_read_once_decides_only_when_both_sides_have_one():
+    assert etag_unchanged(dict(etag='"a"'), dict(etag='"a"')) is True
+    assert etag_unchanged(dict(etag='"a"'), dict(etag='"b"')) is False
+    # A server that sends no ETag, or a copy recorded without one: the record decides.
+    assert etag_unchanged(dict(etag='"a"'), dict(etag=None)) is True
+    assert etag_unchanged(dict(), dict(etag='"b"')) is True
