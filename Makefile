@@ -98,7 +98,7 @@ constraints: ## re-freeze constraints.txt from requirements-dev.txt
 	{ echo "# Frozen transitive versions for requirements-dev.txt (pip install -r requirements-dev.txt -c constraints.txt)."; \
 	  echo "# Regenerate: make constraints"; .cache/constraints-venv/bin/pip freeze --exclude-editable; } > constraints.txt
 
-BENCHMARKS := tests/bench/bench_model_fetch.py tests/bench/bench_scorer_container.py tests/bench/bench_fleet.py tests/bench/bench_lb.py
+BENCHMARKS := tests/bench/bench_model_fetch.py tests/bench/bench_scorer_container.py tests/bench/bench_fleet.py tests/bench/bench_lb.py tests/bench/bench_controller_cpu.py
 
 bench: venv ## benchmarks (ratios against named baselines, measured in the same run); all run, then fail on any miss
 	@failed=; for bench in $(BENCHMARKS); do echo "=== $$bench"; python $$bench || failed="$$failed $$bench"; done; \

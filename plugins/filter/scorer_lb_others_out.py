@@ -18,7 +18,7 @@ description:
     of hosts is ever out of rotation.
 options:
   _input:
-    description: The registered results of C(scorer_lb_info) looped over the balancers (C(results), each with C(item) and C(servers)).
+    description: The registered results of C(scorer_lb_info) looped over the balancers (C(results), each with C(item), the balancer's name or its C(scorer_fleet) entry, and C(servers)).
     type: list
     elements: dict
     required: true
@@ -51,8 +51,13 @@ _value:
 def scorer_lb_others_out(results, batch):
     if not isinstance(results, list) or isinstance(batch, str):
         raise AnsibleFilterError('scorer_lb_others_out takes the results read on the balancers and a list of hosts')
-    return others_out([(result.get('item'), line) for result in results for line in result.get('servers') or []],
+    return others_out([(_balancer(result.get('item')), line) for result in results for line in result.get('servers') or []],
                       list(batch or []))
+
+
+def _balancer(item):
+    """The balancer a result was read on: its loop item, a name or a scorer_fleet balancer."""
+    return item.get('name') if isinstance(item, dict) else item
 
 
 class FilterModule(object):

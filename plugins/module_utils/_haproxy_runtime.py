@@ -11,8 +11,12 @@ import csv
 import socket
 import time
 
+# Where role scorer_lb puts the balancer's runtime API (its scorer_lb_socket default; a unit test
+# keeps the two the same), and where the modules and the scorer_fleet lookup look by default.
+DEFAULT_SOCKET = '/run/haproxy/admin.sock'
+
 RUNTIME_ARGSPEC = dict(
-    socket=dict(type='path', default='/run/haproxy/admin.sock'),
+    socket=dict(type='path', default=DEFAULT_SOCKET),
     socket_timeout=dict(type='float', default=10.0),
 )
 # `show servers state` srv_admin_state bits (HAProxy include/haproxy/server-t.h): maintenance
