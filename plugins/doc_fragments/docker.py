@@ -26,3 +26,13 @@ options:
     type: str
     default: '1.41'
 '''
+
+    # The action group of the modules that talk to a Docker Engine.
+    ACTIONGROUP_DOCKER = r'''
+attributes:
+  action_group:
+    description: Use C(group/sparkflows.mlops.docker) in C(module_defaults) to set the Docker Engine options once.
+    support: full
+    membership:
+      - sparkflows.mlops.docker
+'''

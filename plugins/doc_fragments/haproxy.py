@@ -22,3 +22,13 @@ options:
     type: float
     default: 10
 '''
+
+    # The action group of the modules that talk to a balancer's runtime API.
+    ACTIONGROUP_HAPROXY = r'''
+attributes:
+  action_group:
+    description: Use C(group/sparkflows.mlops.haproxy) in C(module_defaults) to set the runtime API options once.
+    support: full
+    membership:
+      - sparkflows.mlops.haproxy
+'''

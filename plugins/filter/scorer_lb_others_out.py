@@ -18,7 +18,9 @@ description:
     of hosts is ever out of rotation.
 options:
   _input:
-    description: The registered results of C(scorer_lb_info) looped over the balancers (C(results), each with C(item), the balancer's name or its C(scorer_fleet) entry, and C(servers)).
+    description:
+      - The registered results of C(scorer_lb_info) looped over the balancers (C(results), each with
+        C(item), the balancer's name or its C(scorer_fleet) entry, and C(servers)).
     type: list
     elements: dict
     required: true

@@ -32,6 +32,7 @@ description:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - sparkflows.mlops.docker
+  - sparkflows.mlops.docker.actiongroup_docker
 attributes:
   check_mode:
     support: full

@@ -16,6 +16,7 @@ description:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - sparkflows.mlops.haproxy
+  - sparkflows.mlops.haproxy.actiongroup_haproxy
 attributes:
   check_mode:
     support: full

@@ -70,12 +70,15 @@ def task_names(role, file_name):
     return tasks_of(role, yaml.safe_load((REPO_ROOT / "roles" / role / "tasks" / file_name).read_text()))
 
 
-def tagged_entries(role, file_name):
-    """The tagged task entries of a task file, an untagged import_tasks followed into its file."""
+def tagged_entries(role, file_name, items=None):
+    """The tagged task entries of a task file (or of items of it): an untagged import_tasks
+    followed into its file, an untagged block into its tasks."""
     entries = []
-    for entry in yaml.safe_load((REPO_ROOT / "roles" / role / "tasks" / file_name).read_text()):
+    for entry in items if items is not None else yaml.safe_load((REPO_ROOT / "roles" / role / "tasks" / file_name).read_text()):
         if "ansible.builtin.import_tasks" in entry and not entry.get("tags"):
             entries += tagged_entries(role, entry["ansible.builtin.import_tasks"])
+        elif "block" in entry and not entry.get("tags"):
+            entries += tagged_entries(role, file_name, entry["block"])
         else:
             entries.append(entry)
     return entries
