@@ -7,6 +7,8 @@ import os
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_labels import LEFTOVER_SUFFIXES
+
 DOCUMENTATION = r"""
 name: scorer_orphans
 short_description: The scorers on a host whose model is no longer listed
@@ -51,12 +53,13 @@ EXAMPLES = r"""
 
 RETURN = r"""
 _value:
-  description: C(container), C(scorer) (the model's name) and C(model_path) (its file in O(models_dir), or None).
+  description:
+    - C(container), C(scorer) (the name after the prefix), C(leftover) (a blue/green candidate or retired
+      container; its model's kept versions go with the model's own scorer) and C(model_path) (its file in
+      O(models_dir), or None).
   type: list
   elements: dict
 """
-
-LEFTOVERS = ('-candidate', '-retired')
 
 
 def scorer_orphans(scorers, models, prefix, models_dir):
@@ -70,10 +73,11 @@ def scorer_orphans(scorers, models, prefix, models_dir):
         if not container.startswith(prefix):
             continue
         name = container[len(prefix):]
-        if name in listed or any(name.endswith(suffix) and name[:-len(suffix)] in listed for suffix in LEFTOVERS):
+        leftover = next((name[:-len(suffix)] for suffix in LEFTOVER_SUFFIXES if name.endswith(suffix)), None)
+        if name in listed or leftover in listed:
             continue
         path = scorer.get('model_path')
-        orphans.append(dict(container=container, scorer=name,
+        orphans.append(dict(container=container, scorer=name, leftover=leftover is not None,
                             model_path=path if path and os.path.normpath(path).startswith(directory) else None))
     return orphans
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils import _scorer_labels as label_keys
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_labels import CANDIDATE_SUFFIX, RETIRED_SUFFIX
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine import (
     DOCKER_IMPORT_ERROR,
     HAS_DOCKER,
@@ -113,7 +114,7 @@ class Scorer(object):
         serving = old and old['State'].get('Running') and params['state'] == 'started'
         health = None
         if serving and params['update_strategy'] == 'blue_green':
-            candidate_name = '%s-candidate' % name
+            candidate_name = name + CANDIDATE_SUFFIX
             leftover = self.engine.inspect(candidate_name)
             if leftover:
                 self.engine.remove(leftover['Id'])
@@ -128,7 +129,7 @@ class Scorer(object):
             self.actions.append('removed %s' % candidate_name)
         if old:
             # Renamed, not removed, until the new one is healthy: it is the way back.
-            retired = '%s-retired' % name
+            retired = name + RETIRED_SUFFIX
             leftover = self.engine.inspect(retired)
             if leftover:
                 self.engine.remove(leftover['Id'])

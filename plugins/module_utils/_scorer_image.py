@@ -8,6 +8,15 @@ role reaches them through the scorer_image_tag and registry_host filters."""
 from __future__ import annotations
 
 
+# What the scorer image of the Sparkflows guide serves: the port inside the container, its health
+# and scoring routes, and where it loads the model from (the defaults of scorer_container,
+# scorer_info and role scorer; a unit test keeps the role's the same).
+CONTAINER_PORT = 8080
+HEALTH_PATH = '/health'
+SCORING_PATH = '/predict'
+MODEL_MOUNT = '/opt/sparkflows/model'
+
+
 class ImageRuleError(ValueError):
     """A format or repository the rules cannot apply to; one clear message."""
 

@@ -26,16 +26,22 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine im
 from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import masked
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_history import previous_good, read as read_history
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_http import timed_call
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import (
+    CONTAINER_PORT,
+    HEALTH_PATH,
+    MODEL_MOUNT,
+    SCORING_PATH,
+)
 
 ARGUMENT_SPEC = dict(
     name=dict(type='str'),
-    container_port=dict(type='int', default=8080),
-    health_path=dict(type='str', default='/health'),
-    scoring_path=dict(type='str', default='/predict'),
+    container_port=dict(type='int', default=CONTAINER_PORT),
+    health_path=dict(type='str', default=HEALTH_PATH),
+    scoring_path=dict(type='str', default=SCORING_PATH),
     sample=dict(type='raw'),
     timeout=dict(type='float', default=10.0),
     probe=dict(type='bool', default=True),
-    model_mount=dict(type='str', default='/opt/sparkflows/model'),
+    model_mount=dict(type='str', default=MODEL_MOUNT),
     history_path=dict(type='path'),
     prefix=dict(type='str'),
     history_size=dict(type='int', default=20),
@@ -43,7 +49,7 @@ ARGUMENT_SPEC = dict(
 )
 
 
-def describe(container, name, container_port, model_mount='/opt/sparkflows/model'):
+def describe(container, name, container_port, model_mount=MODEL_MOUNT):
     """A scorer as the module returns it, from an inspect answer (None: no such container)."""
     if container is None:
         return dict(name=name, exists=False, running=False)

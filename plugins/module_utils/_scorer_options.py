@@ -17,7 +17,14 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_engine im
     ENGINE_ARGSPEC,
     parse_bytes,
 )
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import ImageRuleError, checked_tag
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import (
+    CONTAINER_PORT,
+    HEALTH_PATH,
+    MODEL_MOUNT,
+    SCORING_PATH,
+    ImageRuleError,
+    checked_tag,
+)
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_models import is_size
 
 
@@ -34,10 +41,10 @@ ARGUMENT_SPEC = dict(
     registry_username=dict(type='str'),
     registry_password=dict(type='str', no_log=True),
     model_path=dict(type='path'),
-    model_mount=dict(type='str', default='/opt/sparkflows/model'),
+    model_mount=dict(type='str', default=MODEL_MOUNT),
     model_id=dict(type='str'),
     model_sha256=dict(type='str'),
-    container_port=dict(type='int', default=8080),
+    container_port=dict(type='int', default=CONTAINER_PORT),
     host_port=dict(type='int'),
     bind_address=dict(type='str', default='0.0.0.0'),
     env=dict(type='dict', default={}),
@@ -46,9 +53,9 @@ ARGUMENT_SPEC = dict(
     memory=dict(type='str'),
     cpus=dict(type='float'),
     restart_policy=dict(type='str', default='unless-stopped', choices=['no', 'always', 'on-failure', 'unless-stopped']),
-    health_path=dict(type='str', default='/health'),
+    health_path=dict(type='str', default=HEALTH_PATH),
     health_timeout=dict(type='float', default=120.0),
-    smoke_path=dict(type='str', default='/predict'),
+    smoke_path=dict(type='str', default=SCORING_PATH),
     smoke_payload=dict(type='raw'),
     update_strategy=dict(type='str', default='blue_green', choices=['blue_green', 'recreate']),
     stop_timeout=dict(type='int', default=10),

@@ -17,7 +17,7 @@ def scorer(model, model_path=None):
 def test_a_scorer_whose_model_is_not_listed_is_an_orphan_with_its_model_file():
     found = scorer_orphans([scorer("churn-model", MODELS_DIR + "/churn-model.zip"), scorer("old", MODELS_DIR + "/old.zip")],
                            [{"name": "churn-model"}], PREFIX, MODELS_DIR)
-    assert found == [{"container": PREFIX + "old", "scorer": "old", "model_path": MODELS_DIR + "/old.zip"}]
+    assert found == [{"container": PREFIX + "old", "scorer": "old", "leftover": False, "model_path": MODELS_DIR + "/old.zip"}]
 
 
 def test_a_model_listed_absent_is_an_orphan():
@@ -28,7 +28,9 @@ def test_a_model_listed_absent_is_an_orphan():
 def test_the_blue_green_leftovers_of_a_listed_model_are_not_orphans():
     scorers = [scorer("churn-model-candidate"), scorer("churn-model-retired"), scorer("old-candidate"), scorer("old-retired")]
     found = scorer_orphans(scorers, [{"name": "churn-model"}], PREFIX, MODELS_DIR)
-    assert [o["container"] for o in found] == [PREFIX + "old-candidate", PREFIX + "old-retired"]
+    # Those of a model no longer listed are orphans, marked as leftovers: the model's kept
+    # versions go with the model's own scorer, not with them.
+    assert [(o["container"], o["leftover"]) for o in found] == [(PREFIX + "old-candidate", True), (PREFIX + "old-retired", True)]
 
 
 def test_containers_of_another_prefix_are_ignored():

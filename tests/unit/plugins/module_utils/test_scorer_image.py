@@ -84,3 +84,23 @@ def test_the_filter_refuses_another_release_s_tag_in_the_role_s_names():
 ])
 def test_the_tag_an_image_reference_names(reference, tag):
     assert tag_of(reference) == tag
+
+
+def test_the_scorer_images_port_routes_and_mount_are_role_scorers_defaults():
+    import pathlib
+
+    import yaml
+
+    from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import (
+        CONTAINER_PORT,
+        HEALTH_PATH,
+        MODEL_MOUNT,
+        SCORING_PATH,
+    )
+    role = pathlib.Path(__file__).resolve().parents[4] / "roles" / "scorer"
+    defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text())
+    options = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    expected = {"scorer_container_port": CONTAINER_PORT, "scorer_health_path": HEALTH_PATH,
+                "scorer_scoring_path": SCORING_PATH, "scorer_model_mount": MODEL_MOUNT}
+    assert dict((name, defaults[name]) for name in expected) == expected
+    assert dict((name, options[name]["default"]) for name in expected) == expected
