@@ -157,7 +157,9 @@ def run_module():
     try:
         apt = Apt(module, params['lock_timeout'], params['install_recommends'])
         missing = apt.missing(names)
-        result = dict(changed=bool(missing), installed=missing, cache_updated=False, cache_update_reason=None)
+        # simulated: what check mode only pretends is there; a caller's next steps cannot use it yet.
+        result = dict(changed=bool(missing), installed=missing, simulated=missing if module.check_mode else [],
+                      cache_updated=False, cache_update_reason=None)
         if module._diff:
             result['diff'] = _diff(names, missing)
         if not missing:

@@ -84,6 +84,15 @@ installed:
   type: list
   elements: str
   sample: [python3-docker]
+simulated:
+  description:
+    - Packages of O(name) whose install check mode only simulated (empty in a real run) - the
+      commands and Python libraries they bring are not there for the next tasks of a preview.
+      The collection's roles read this one field to know what a preview cannot go on with.
+  returned: success
+  type: list
+  elements: str
+  sample: [python3-docker]
 cache_updated:
   description: Whether the package index was refreshed.
   returned: success

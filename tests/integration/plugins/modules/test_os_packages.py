@@ -66,7 +66,7 @@ def test_a_fresh_host_starts_with_empty_lists_written_just_now(host):
 
 def test_install_refresh_and_idempotence(tmp_path, host):
     checked = os_packages(tmp_path, host, "--check", "--diff", name=["tree"])
-    assert (checked["changed"], checked["installed"]) == (True, ["tree"])
+    assert (checked["changed"], checked["installed"], checked["simulated"]) == (True, ["tree"], ["tree"])
     assert checked["cache_update_reason"].startswith("no package lists")
     assert "tree: absent" in checked["diff"]["before"] and "tree: installed" in checked["diff"]["after"]
     assert not installed(host, "tree"), "check mode installed the package"
@@ -75,6 +75,7 @@ def test_install_refresh_and_idempotence(tmp_path, host):
     first = os_packages(tmp_path, host, name=["tree"])
     assert not first.get("failed"), first
     assert (first["changed"], first["installed"], first["cache_updated"]) == (True, ["tree"], True)
+    assert first["simulated"] == []
     assert installed(host, "tree")
     assert sh(host, "test -e %s && echo yes" % STAMP) == "yes"
 
