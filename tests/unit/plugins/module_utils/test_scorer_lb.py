@@ -258,3 +258,16 @@ def test_others_out_names_servers_out_of_rotation_outside_the_batch():
     assert others_out(servers, ["scorer2", "scorer3"]) == []
     assert others_out(servers, []) == ["lb1 churn/scorer2 drain", "lb1 churn/scorer3 maint",
                                        "lb2 churn/scorer2 drain", "lb2 churn/scorer3 maint"]
+
+
+def test_the_canary_thresholds_are_role_scorers_defaults():
+    import pathlib
+
+    import yaml
+
+    from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb import THRESHOLDS
+    role = pathlib.Path(__file__).resolve().parents[4] / "roles" / "scorer"
+    defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text())
+    options = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]["main"]["options"]
+    assert dict((name, defaults["scorer_canary_" + name]) for name in THRESHOLDS) == THRESHOLDS
+    assert dict((name, options["scorer_canary_" + name]["default"]) for name in THRESHOLDS) == THRESHOLDS
