@@ -20,6 +20,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_clien
 SELECTORS = ('model_id', 'model_uuid', 'model_name')
 ARGUMENT_SPEC = dict(
     models=dict(type='list', elements='dict', required=True, options=dict(
+        key=dict(type='str', no_log=False),
         model_id=dict(type='str'),
         model_uuid=dict(type='str'),
         model_name=dict(type='str'),
@@ -60,15 +61,37 @@ def record(client, selector, file_type):
     return found
 
 
+def distinct(selectors):
+    """The selectors, each key once: the same key twice must select the same model (several hosts
+    serving one model list it each)."""
+    seen = {}
+    for selector in selectors:
+        key = selector['key']
+        if key is None:
+            seen[len(seen), None] = selector
+        elif (key, 'key') not in seen:
+            seen[key, 'key'] = selector
+        elif seen[key, 'key'] != selector:
+            raise SparkflowsError('models with key %s select different models: %s and %s'
+                                  % (key, shown(seen[key, 'key']), shown(selector)))
+    return list(seen.values())
+
+
+def shown(selector):
+    return ', '.join('%s=%s' % (name, value) for name, value in sorted(selector.items()) if value is not None)
+
+
 def run_module():
     module = AnsibleModule(**module_kwargs(ARGUMENT_SPEC))
     params = module.params
     result = dict(changed=False)
     try:
+        selectors = distinct(params['models'])
         client = ListedOnce(**connection_params(params))
         if params['release']:
             result['release'] = client.release()[0]
-        result['models'] = [record(client, selector, params['file_type']) for selector in params['models']]
+        result['models'] = [dict(record(client, selector, params['file_type']), key=selector['key'])
+                            for selector in selectors]
     except SparkflowsError as e:
         module.fail_json(msg=str(e), **result)
     module.exit_json(**result)

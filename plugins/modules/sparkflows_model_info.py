@@ -42,6 +42,12 @@ options:
     elements: dict
     required: true
     suboptions:
+      key:
+        description:
+          - The caller's name for the model, returned with its record (RV(models[].key)) to find it
+            by. Entries of the same key are read once, and must select the same model (role
+            C(scorer) gives every host's models, each keyed by its C(scorer_models) name).
+        type: str
       model_id:
         description:
           - Id of the model in the Sparkflows model repository.
@@ -83,7 +89,8 @@ EXAMPLES = r'''
     api_token: "{{ sparkflows_token }}"
     release: true
     models:
-      - model_name: churn-model
+      - key: churn
+        model_name: churn-model
         stage: Production
       - model_id: "101"
   register: sparkflows_models
@@ -106,11 +113,15 @@ release:
   sample: "3.3.0"
 models:
   description:
-    - The record of each model of O(models), in their order.
+    - The record of each model of O(models), in their order (an entry whose key came before once).
   returned: success
   type: list
   elements: dict
   contains:
+    key:
+      description: O(models[].key) of the entry.
+      type: str
+      sample: churn-model
     id:
       description: Id of the model.
       type: raw

@@ -107,3 +107,19 @@ def test_a_record_without_an_id_or_of_another_file_type_fails_clearly(tmp_path, 
     other = fetch_all(tmp_path, models, records, out)
     assert other.rc != 0 and "read for file_type bin, not zip" in other.results[0]["msg"], other.stdout[-2000:]
     assert not (out / "101.zip").exists()
+
+
+def test_a_key_is_read_once_and_must_select_one_model(tmp_path, models):
+    # As role scorer gives them: every host's models, each keyed by its scorer_models name.
+    result = read(tmp_path, models, [{"key": "churn", "model_id": "101"}, {"key": "churn", "model_id": "101"},
+                                     {"key": "upsell", "model_id": "102"}])
+    assert result.rc == 0, result.stdout[-3000:]
+    assert [(m["key"], m["id"]) for m in result.result["models"]] == [("churn", 101), ("upsell", 102)]
+    assert [r["method"] for r in api_requests(models)] == ["GET", "HEAD", "HEAD"]
+
+    models.control("reset", {})
+    refused = read(tmp_path, models, [{"key": "churn", "model_id": "101"}, {"key": "churn", "model_id": "102"}])
+    assert refused.rc != 0
+    assert "models with key churn select different models: key=churn, model_id=101 and key=churn, model_id=102" \
+        in refused.result["msg"], refused.result
+    assert api_requests(models) == []
