@@ -9,6 +9,7 @@ The lab runs Debian's second release, trixie (bookworm when the archive does not
 the site job template is what converges fresh trixie hosts in make test, as lab/test_lab.py's
 shell run converges bookworm's - each release converged once, each path on one of them."""
 
+import itertools
 import json
 import ssl
 import subprocess
@@ -219,12 +220,13 @@ def test_a_failing_job_ends_failed_with_the_modules_message_and_no_secret(lab):
 
 
 def first_task_hosts(job, play):
-    """The hosts of the first task of play that ran: one serial batch's."""
+    """The hosts that ran the first task of play before any other task of it ran: one serial
+    batch's (a later batch runs the same task again, after the others of the first)."""
     order = [(event["event_data"]["task_uuid"], event["event_data"]["host"]) for event in job.events
              if event.get("event") in ("runner_on_ok", "runner_on_skipped")
              and event["event_data"].get("play") == play]
     assert order, job.stdout[-3000:]
-    return set(host for task, host in order if task == order[0][0])
+    return set(host for task, host in itertools.takewhile(lambda event: event[0] == order[0][0], order))
 
 
 def test_the_rollback_template_returns_the_scorers_to_the_version_before(lab):
