@@ -192,6 +192,38 @@ def test_a_second_run_changes_nothing(endpoint):
     assert recap(again) == {"lb1": 0, "lb2": 0, "scorer1": 0, "scorer2": 0}, recap(again)
 
 
+def certificate(endpoint, balancer="lb1"):
+    """(serial, subjectAltName) of the certificate a balancer serves."""
+    out = docker("exec", endpoint.lab.container(balancer), "openssl", "x509", "-noout", "-serial", "-ext",
+                 "subjectAltName", "-in", "/etc/haproxy/sparkflows/scorer_lb.pem")
+    assert out.returncode == 0, out.stderr
+    serial, _title, names = out.stdout.strip().splitlines()
+    return serial, names.strip()
+
+
+def test_the_certificate_is_issued_again_only_when_it_must_be(endpoint):
+    """A converged run reads the installed certificate on the host and signs nothing on the
+    controller; new names, or a certificate within its renewal window, are signed for again."""
+    names = lb_vars(endpoint.lab.state)["scorer_lb_tls_names"]
+    first = certificate(endpoint)
+    kept = endpoint.run("scorer_lb.yml", "--limit", "lb1")
+    assert kept.returncode == 0 and recap(kept) == {"lb1": 0}, kept.stdout[-4000:]
+    assert "[lb1 -> localhost]" not in kept.stdout and certificate(endpoint) == first
+    more = endpoint.run("scorer_lb.yml", "--limit", "lb1", "-e", json.dumps({"scorer_lb_tls_names": names + ["DNS:extra.lab"]}))
+    assert more.returncode == 0, more.stdout[-4000:]
+    serial, more_names = certificate(endpoint)
+    assert serial != first[0] and more_names == first[1] + ", DNS:extra.lab"
+    back = endpoint.run("scorer_lb.yml", "--limit", "lb1")
+    assert back.returncode == 0 and certificate(endpoint)[1] == first[1], back.stdout[-4000:]
+    serial = certificate(endpoint)[0]
+    # Within 400 days of its expiry (it is valid for 365): renewed.
+    renewed = endpoint.run("scorer_lb.yml", "--limit", "lb1", "-e", "scorer_lb_tls_renew_days=400")
+    assert renewed.returncode == 0 and certificate(endpoint)[0] != serial, renewed.stdout[-4000:]
+    again = endpoint.run("scorer_lb.yml", "--limit", "lb1")
+    assert again.returncode == 0 and recap(again) == {"lb1": 0}, again.stdout[-4000:]
+    assert endpoint.score({"X-API-Key": endpoint.api_key}) == (200, {"predictions": [0]})
+
+
 def rollout(endpoint, *args):
     """A playbook run (-v: each task's actions shown) under wrk on each balancer's URL: (process,
     wrk's numbers: requests, socket errors and answers >= 400 summed over the balancers, each
