@@ -22,7 +22,9 @@ description:
     model of a host's C(scorer_models) (but those of C(state=absent)) is a server of the model's
     backend at the host's C(scorer_lb_address) (else its C(ansible_host), else its name) and the
     model's C(host_port); the model's C(lb_port) is the port of its URL and must be the same on
-    every host that serves it. Two models on one C(lb_port) are refused.
+    every host that serves it. Two models on one C(lb_port) are refused. Each backend's
+    C(health_path) is the route its scorers answer health on, the hosts' C(scorer_health_path)
+    (else role C(scorer)'s default V(/health)), which must be the same on every host that serves it.
 options:
   _terms:
     description: What to return, V(balancers), V(sources) or V(backends).
@@ -56,8 +58,8 @@ _raw:
   description:
     - V(balancers) - a list of C(name), C(socket) and C(addresses).
     - V(sources) - one dict, C(ipv4) and C(ipv6), each a list of networks (an address is a /32 or /128).
-    - V(backends) - a list of backends, each with C(name), C(model), C(port) and C(servers) (C(name),
-      C(address), C(port)).
+    - V(backends) - a list of backends, each with C(name), C(model), C(port), C(health_path) and
+      C(servers) (C(name), C(address), C(port)).
   type: list
 """
 
@@ -102,7 +104,8 @@ def fleet(what, hosts, hostvars):
             return sources([(host, _addresses(host_vars(host))) for host in hosts])
         return backends([(host, host_vars(host).get('scorer_models') or [],
                           host_vars(host).get('scorer_lb_address') or host_vars(host).get('ansible_host') or host)
-                         for host in hosts])
+                         for host in hosts],
+                        dict((host, host_vars(host).get('scorer_health_path')) for host in hosts))
     except LbRuleError as e:
         raise AnsibleLookupError(str(e))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import HEALTH_PATH
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_models import problems
 
 BACKEND_PREFIX = 'scorer_'
@@ -27,13 +28,16 @@ def backend_name(model):
     return BACKEND_PREFIX + str(model)
 
 
-def backends(scorer_hosts):
+def backends(scorer_hosts, health_paths=None):
     """The balancer's backends from the scorer hosts' inventory: scorer_hosts is a list of
     (host, scorer_models, address the balancers reach it at). Each model listed (and not
     state: absent) on a host becomes a server of its backend, at the host's address and the
-    model's host_port; lb_port is the frontend's port and must agree wherever the model is."""
+    model's host_port; lb_port is the frontend's port and must agree wherever the model is. Each
+    backend is health-checked on the route its scorers serve: health_paths, {host: path}
+    (role scorer's scorer_health_path), HEALTH_PATH for a host not in it; one per backend."""
     found = {}
     for host, models, address in scorer_hosts:
+        health_path = (health_paths or {}).get(host) or HEALTH_PATH
         if not address:
             raise LbRuleError('scorer host %s has no address for the balancers (set scorer_lb_address)' % host)
         found_problems = problems(models or [], with_balancers=True)
@@ -43,10 +47,14 @@ def backends(scorer_hosts):
             if model.get('state', 'present') == 'absent':
                 continue
             name, lb_port = model['name'], int(model['lb_port'])
-            entry = found.setdefault(name, dict(name=backend_name(name), model=name, port=lb_port, servers=[]))
+            entry = found.setdefault(name, dict(name=backend_name(name), model=name, port=lb_port,
+                                                health_path=health_path, servers=[]))
             if entry['port'] != lb_port:
                 raise LbRuleError('model %s has lb_port %d on %s but %d elsewhere: one URL per model needs one port'
                                   % (name, lb_port, host, entry['port']))
+            if entry['health_path'] != health_path:
+                raise LbRuleError('model %s: scorer_health_path is %s on %s but %s elsewhere: the balancers check '
+                                  'one route per model' % (name, health_path, host, entry['health_path']))
             entry['servers'].append(dict(name=host, address=address, port=int(model['host_port'])))
     ports = {}
     for entry in found.values():

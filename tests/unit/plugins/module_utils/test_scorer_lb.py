@@ -31,8 +31,15 @@ def test_backend_name_is_the_prefix_and_the_model():
 
 def test_two_hosts_serving_one_model_are_two_servers_of_its_backend():
     found = backends([("scorer1", [model()], "10.0.0.11"), ("scorer2", [model(host_port=8091)], "10.0.0.12")])
-    assert found == [dict(name="scorer_churn-model", model="churn-model", port=9081, servers=[
+    assert found == [dict(name="scorer_churn-model", model="churn-model", port=9081, health_path="/health", servers=[
         dict(name="scorer1", address="10.0.0.11", port=8081), dict(name="scorer2", address="10.0.0.12", port=8091)])]
+
+
+def test_a_backend_is_checked_on_its_hosts_health_route_the_same_on_each():
+    hosts = [("scorer1", [model()], "10.0.0.11"), ("scorer2", [model(host_port=8091)], "10.0.0.12")]
+    assert backends(hosts, {"scorer1": "/ready", "scorer2": "/ready"})[0]["health_path"] == "/ready"
+    with pytest.raises(LbRuleError, match="model churn-model: scorer_health_path is /live on scorer2 but /ready elsewhere"):
+        backends(hosts, {"scorer1": "/ready", "scorer2": "/live"})
 
 
 def test_backends_are_sorted_by_model_and_ports_read_from_text():

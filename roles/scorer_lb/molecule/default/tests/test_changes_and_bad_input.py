@@ -96,7 +96,7 @@ def test_a_preview_of_new_secrets_and_settings_shows_the_diff_and_no_secret(tmp_
 
 @pytest.mark.parametrize("extra_vars, problem", [
     ({"scorer_lb_api_keys": ["short-key"]}, "every API key must be text of 16 characters or more"),
-    ({"scorer_lb_health_path": "health"}, "scorer_lb_health_path must start with /"),
+    ({"scorer_lb_health_path": "health"}, "scorer_lb_health_path must be empty or start with /"),
     ({"scorer_models": [{"name": "churn-model", "model_id": 101, "host_port": 18081}]},
      "churn-model: needs an lb_port"),
 ], ids=["short api key", "health path without slash", "model without lb_port"])
