@@ -11,7 +11,7 @@
 # copy. The run fails when the total killed is below the minimum or a named mutation is missed.
 #
 # Usage: tests/mutation.sh [MUTANT-GLOB...]   (no argument: every mutant; a glob such as
-#   'ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb.*' reruns a subset
+#   'ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.lb.*' reruns a subset
 #   after a full run, on the staging copy of that run)
 # SFMLOPS_MUTATION_JOBS: parallel mutant runs (default: the number of cores).
 # SFMLOPS_MUTATION_MIN: the total killed percentage below which the run fails (default 80).

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 class ModuleDocFragment(object):
     # The Docker Engine options of the scorer modules.
-    # Declared in plugins/module_utils/_scorer_engine.py (ENGINE_ARGSPEC).
+    # Declared in plugins/module_utils/_docker/engine.py (ENGINE_ARGSPEC).
     DOCUMENTATION = r'''
 options:
   docker_host:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 class ModuleDocFragment(object):
     # The balancer runtime API options of the scorer_lb modules.
-    # Declared in plugins/module_utils/_haproxy_runtime.py (RUNTIME_ARGSPEC).
+    # Declared in plugins/module_utils/_haproxy/runtime.py (RUNTIME_ARGSPEC).
     DOCUMENTATION = r'''
 options:
   socket:

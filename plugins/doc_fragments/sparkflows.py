@@ -6,7 +6,7 @@ from __future__ import annotations
 
 class ModuleDocFragment(object):
     # The connection options of every module that talks to the Sparkflows REST API.
-    # Declared in plugins/module_utils/_sparkflows_client.py (CONNECTION_ARGSPEC).
+    # Declared in plugins/module_utils/_sparkflows/client.py (CONNECTION_ARGSPEC).
     DOCUMENTATION = r'''
 options:
   api_url:

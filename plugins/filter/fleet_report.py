@@ -10,8 +10,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import masked
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import (
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.masking import masked
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.image import (
     ImageRuleError,
     expected_tag,
     tag_of,

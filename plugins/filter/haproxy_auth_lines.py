@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy_tls import HaproxyRuleError, auth_lines
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.tls import HaproxyRuleError, auth_lines
 
 DOCUMENTATION = r"""
 name: haproxy_auth_lines

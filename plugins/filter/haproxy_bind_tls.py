@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy_tls import HaproxyRuleError, bind_tls
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.tls import HaproxyRuleError, bind_tls
 
 DOCUMENTATION = r"""
 name: haproxy_bind_tls

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy_tls import HaproxyRuleError, tls_globals
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.tls import HaproxyRuleError, tls_globals
 
 DOCUMENTATION = r"""
 name: haproxy_tls_globals

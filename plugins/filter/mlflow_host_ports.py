@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_ports import PortsError, layout
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.ports import PortsError, layout
 
 DOCUMENTATION = r"""
 name: mlflow_host_ports

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_release import plan, venv_name
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.release import plan, venv_name
 
 DOCUMENTATION = r"""
 name: mlflow_host_release

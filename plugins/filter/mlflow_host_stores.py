@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_stores import StoreError, stores
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.stores import StoreError, stores
 
 DOCUMENTATION = r"""
 name: mlflow_host_stores

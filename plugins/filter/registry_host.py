@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import registry_of
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.image import registry_of
 
 DOCUMENTATION = r"""
 name: registry_host

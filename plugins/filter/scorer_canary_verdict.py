@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb import canary_verdict
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.lb import canary_verdict
 
 DOCUMENTATION = r"""
 name: scorer_canary_verdict

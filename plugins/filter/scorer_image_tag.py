@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_image import ImageRuleError, checked_tag
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.image import ImageRuleError, checked_tag
 
 DOCUMENTATION = r"""
 name: scorer_image_tag

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb import backend_name
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_models import is_name
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.lb import backend_name
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.models import is_name
 
 DOCUMENTATION = r"""
 name: scorer_lb_backend

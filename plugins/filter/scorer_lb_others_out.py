@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb import others_out
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.lb import others_out
 
 DOCUMENTATION = r"""
 name: scorer_lb_others_out

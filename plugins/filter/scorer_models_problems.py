@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_models import problems
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.models import problems
 
 DOCUMENTATION = r"""
 name: scorer_models_problems

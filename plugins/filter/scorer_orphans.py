@@ -7,7 +7,7 @@ import os
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_labels import LEFTOVER_SUFFIXES
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.labels import LEFTOVER_SUFFIXES
 
 DOCUMENTATION = r"""
 name: scorer_orphans

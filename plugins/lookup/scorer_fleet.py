@@ -66,8 +66,8 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy_runtime import DEFAULT_SOCKET
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb import LbRuleError, backends, sources
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.runtime import DEFAULT_SOCKET
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.lb import LbRuleError, backends, sources
 
 WHAT = ('balancers', 'sources', 'backends')
 

@@ -354,7 +354,7 @@ configuration:
            "mlops.aws.s3.secret.key": "********", "mlops.aws.s3.ignore.tls": "false"}
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.mlflow_config import run_module
 
 
 def main():

@@ -150,7 +150,7 @@ restored:
   elements: str
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_store_backup import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.store_backup import run_module
 
 
 def main():

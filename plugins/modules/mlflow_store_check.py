@@ -275,7 +275,7 @@ seconds:
   type: float
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_store_check import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.store_check import run_module
 
 
 def main():

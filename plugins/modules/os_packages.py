@@ -106,7 +106,7 @@ cache_update_reason:
   sample: no package lists in /var/lib/apt/lists
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._os_packages import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.os_packages import run_module
 
 
 def main():

@@ -73,7 +73,7 @@ conflicts:
   elements: dict
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._port_owners import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.port_owners import run_module
 
 
 def main():

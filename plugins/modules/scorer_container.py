@@ -338,7 +338,7 @@ actions:
   sample: [pulled registry.example.net/sparkflows/scorer:3.1.0, created scorer-churn-model, started scorer-churn-model]
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_container import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.container import run_module
 
 
 def main():

@@ -121,7 +121,7 @@ removed:
   elements: str
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_history import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.history import run_module
 
 
 def main():

@@ -176,7 +176,7 @@ deployments:
   elements: dict
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_info import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.container_info import run_module
 
 
 def main():

@@ -94,7 +94,7 @@ backends:
   sample: {scorer_churn-model: {servers: 2, up: 2}}
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb_info import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.info import run_module
 
 
 def main():

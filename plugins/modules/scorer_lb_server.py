@@ -107,7 +107,7 @@ actions:
   sample: ['scorer_churn-model/scorer1: drain', 'scorer_churn-model/scorer1: maint']
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer_lb_server import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.server import run_module
 
 
 def main():

@@ -126,7 +126,7 @@ mlflow:
            "password": "********", "fire_mlops_host": "", "fire_mlops_port": "", "ssh_key_path": "/home/sparkflows/.ssh/id_ed25519"}
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_info import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.info import run_module
 
 
 def main():

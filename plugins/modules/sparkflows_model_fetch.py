@@ -185,7 +185,7 @@ unpacked_to:
   type: str
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._model_fetch import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.model_fetch import run_module
 
 
 def main():

@@ -150,7 +150,7 @@ models:
       sample: '"3000a6-17e3c0ad"'
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_model_info import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.model_info import run_module
 
 
 def main():

@@ -105,7 +105,7 @@ message:
   type: str
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_workflow import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.workflow import run_module
 
 
 def main():

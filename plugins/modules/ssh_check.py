@@ -133,7 +133,7 @@ seconds:
   type: float
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh_check import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh.check import run_module
 
 
 def main():

@@ -105,7 +105,7 @@ key_type:
   sample: ssh-ed25519
 '''
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh_private_key import run_module
+from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh.private_key import run_module
 
 
 def main():

@@ -11,8 +11,8 @@ import os
 
 import pytest
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_store_backup import NAME
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_stores import stores
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.store_backup import NAME
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.stores import stores
 from utils.examples import example_tasks
 from utils.playbook import failed_messages, recap_changed, run_playbook
 from utils.postgres import SUPERUSER_PASSWORD, psql, running_cluster

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import PATHS
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.client import PATHS
 from emulator.fixtures import ADMIN_TOKEN
 from emulator.models import make_model_zip
 from utils.playbook import run_playbook

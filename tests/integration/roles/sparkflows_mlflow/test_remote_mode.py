@@ -120,7 +120,7 @@ def assert_no_key_material(output, text):
 
 
 def fingerprint_of(text):
-    from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh_keys import fingerprint, load_private_key
+    from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh.keys import fingerprint, load_private_key
     return fingerprint(load_private_key(text))
 
 

@@ -6,7 +6,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sparkflows.mlops.plugins.filter.haproxy_auth_lines import FilterModule, haproxy_auth_lines
 from ansible_collections.sparkflows.mlops.plugins.filter.haproxy_credentials import haproxy_credentials
-from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy_tls import auth_lines
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.tls import auth_lines
 
 FILES = dict(api_keys_file="/etc/haproxy/sparkflows/api-keys.sha256", users_file="/etc/haproxy/sparkflows/users.sha256")
 

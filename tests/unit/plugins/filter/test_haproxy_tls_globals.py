@@ -1,11 +1,11 @@
 """haproxy_tls_globals: the global TLS lines of every HAProxy of the collection, the rules of
-_haproxy_tls; refusals as filter errors."""
+_haproxy.tls; refusals as filter errors."""
 
 import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sparkflows.mlops.plugins.filter.haproxy_tls_globals import FilterModule, haproxy_tls_globals
-from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy_tls import tls_globals
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.tls import tls_globals
 
 
 @pytest.mark.parametrize("side", ["bind", "server"])

@@ -1,4 +1,4 @@
-"""mlflow_host_ports: the filter gives _mlflow_ports' layout, every refusal (a layout that cannot
+"""mlflow_host_ports: the filter gives _mlflow.ports' layout, every refusal (a layout that cannot
 work, a variable missing or not a number) as a filter error naming the filter, and its documented
 example works."""
 
@@ -10,7 +10,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sparkflows.mlops.plugins.filter import mlflow_host_ports as plugin
 from ansible_collections.sparkflows.mlops.plugins.filter.mlflow_host_ports import FilterModule, mlflow_host_ports
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_ports import layout
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.ports import layout
 
 EXAMPLE = {"tls": True, "port_offset": 10000, "tracking_port": 5000, "fire_mlops_port": 8086,
            "tls_names": ["DNS:mlflow.example.net"]}

@@ -9,7 +9,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sparkflows.mlops.plugins.filter import mlflow_host_release as plugin
 from ansible_collections.sparkflows.mlops.plugins.filter.mlflow_host_release import FilterModule, mlflow_host_release
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_release import venv_name
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.release import venv_name
 
 
 def test_the_documented_example():

@@ -1,4 +1,4 @@
-"""mlflow_host_stores: the filter gives _mlflow_stores' answer, its refusals as filter errors that
+"""mlflow_host_stores: the filter gives _mlflow.stores' answer, its refusals as filter errors that
 show neither the URI nor the password, and its documented example works."""
 
 import pytest
@@ -7,7 +7,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sparkflows.mlops.plugins.filter import mlflow_host_stores as plugin
 from ansible_collections.sparkflows.mlops.plugins.filter.mlflow_host_stores import FilterModule, mlflow_host_stores
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_stores import stores
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.stores import stores
 
 URI = "postgresql://mlflow:Filter-S3cret@db1.example.net/mlflow"
 

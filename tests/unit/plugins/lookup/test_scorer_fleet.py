@@ -13,7 +13,7 @@ import yaml
 from ansible.errors import AnsibleLookupError
 
 from ansible_collections.sparkflows.mlops.plugins.lookup.scorer_fleet import fleet
-from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy_runtime import DEFAULT_SOCKET
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.runtime import DEFAULT_SOCKET
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[4]
 CHURN = {"name": "churn-model", "model_id": 101, "host_port": 8081, "lb_port": 9081}

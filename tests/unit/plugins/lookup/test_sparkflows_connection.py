@@ -9,7 +9,7 @@ import pytest
 from ansible.errors import AnsibleError
 
 from ansible_collections.sparkflows.mlops.plugins.lookup.sparkflows_connection import candidates, connection
-from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_http import HINT_401
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.http import HINT_401
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[4]
 

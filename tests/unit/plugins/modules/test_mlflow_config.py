@@ -6,7 +6,7 @@ import urllib.request
 
 import pytest
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config import (
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.mlflow_config import (
     DEFAULT_KEY_MAP,
     desired_values,
     diff_of,
@@ -19,8 +19,8 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config im
     validate,
     write,
 )
-from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK
-from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import SparkflowsClient, SparkflowsError
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.masking import MASK
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.client import SparkflowsClient, SparkflowsError
 from emulator.fixtures import ADMIN_TOKEN, seed_configurations
 
 PASSWORD_KEY = DEFAULT_KEY_MAP["password"]

@@ -9,8 +9,8 @@ import urllib.request
 
 import pytest
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._masking import MASK, is_secret
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config import (
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.masking import MASK, is_secret
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.mlflow_config import (
     DEFAULT_KEY_MAP,
     desired_values,
     diff_of,
@@ -22,7 +22,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_config im
     shown,
     validate,
 )
-from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows_client import SparkflowsError
+from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.client import SparkflowsError
 from emulator.fixtures import ADMIN_TOKEN, seed_configurations
 from emulator.sparkflows_emulator import VARIANTS
 from utils.module import run_module

@@ -18,7 +18,7 @@ import time
 
 import pytest
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow_store_backup import NAME, backup_name
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.store_backup import NAME, backup_name
 from utils.module import run_module
 
 PASSWORD = "Pg:Pass\\w0rd-Never-Shown"

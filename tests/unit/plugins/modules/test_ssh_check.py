@@ -8,7 +8,7 @@ import threading
 import paramiko
 import pytest
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh_check import known_name
+from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh.check import known_name
 from utils.module import run_module, ssh_keygen
 from utils.ports import free_port
 
