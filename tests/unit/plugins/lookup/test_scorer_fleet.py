@@ -14,6 +14,7 @@ from ansible.errors import AnsibleLookupError
 
 from ansible_collections.sparkflows.mlops.plugins.lookup.scorer_fleet import fleet
 from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.runtime import DEFAULT_SOCKET
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.image import HEALTH_PATH
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[4]
 CHURN = {"name": "churn-model", "model_id": 101, "host_port": 8081, "lb_port": 9081}
@@ -67,6 +68,20 @@ def test_each_scorer_host_is_a_server_at_its_lb_address_else_ansible_host_else_i
     assert (backend["name"], backend["model"], backend["port"]) == ("scorer_churn-model", "churn-model", 9081)
     assert [(s["name"], s["address"], s["port"]) for s in backend["servers"]] == [
         ("scorer1", "10.0.1.11", 8081), ("scorer2", "192.0.2.12", 8081), ("scorer3.example.net", "scorer3.example.net", 8081)]
+
+
+def test_each_backend_is_checked_on_the_route_its_scorer_hosts_serve():
+    """The one health route: role scorer's scorer_health_path (its default when unset), the same
+    on every host serving a model, else refused naming it."""
+    hostvars = {"scorer1": {"scorer_models": [CHURN], "scorer_health_path": "/ready"},
+                "scorer2": {"scorer_models": [CHURN], "scorer_health_path": "/ready"}}
+    assert fleet("backends", ["scorer1", "scorer2"], hostvars)[0]["health_path"] == "/ready"
+    defaults = yaml.safe_load((REPO_ROOT / "roles" / "scorer" / "defaults" / "main.yml").read_text())
+    assert fleet("backends", ["scorer1"], {"scorer1": {"scorer_models": [CHURN]}})[0]["health_path"] == \
+        defaults["scorer_health_path"] == HEALTH_PATH
+    hostvars["scorer2"]["scorer_health_path"] = "/health"
+    with pytest.raises(AnsibleLookupError, match="model churn-model: scorer_health_path is /health on scorer2 but /ready"):
+        fleet("backends", ["scorer1", "scorer2"], hostvars)
 
 
 def test_only_the_hosts_given_are_read_and_none_give_nothing():
