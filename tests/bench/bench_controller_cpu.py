@@ -9,10 +9,15 @@ site.yml ran host-tasks on average. The controller's CPU is every process ansibl
 for (its workers, the ssh clients), user + system time. A host-task is one task on one host (a
 loop counts once), from the recap: ok + skipped + failed. Target: site.yml per host-task <= 1.5 x
 ping per host-task (medians of the rounds).
+A last site.yml run, not measured, is split by kind of task (tests/bench/callback/cpu_split.py):
+tasks that run no module, modules run on the controller, and modules run on a host the first time
+the run uses them (ansible-core builds a module's payload once per run) or again - what the
+ratio is made of.
 Usage: python tests/bench/bench_controller_cpu.py [--rounds 3]
 """
 
 import argparse
+import json
 import pathlib
 import re
 import resource
@@ -31,6 +36,7 @@ from utils.lab import Lab, lab_inventory  # noqa: E402
 
 TARGET = 1.5
 SITE = REPO / "playbooks" / "site.yml"
+SPLIT_CALLBACK = REPO / "tests" / "bench" / "callback"
 RECAP = re.compile(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)", re.M)
 
 
@@ -39,12 +45,12 @@ def children_cpu():
     return usage.ru_utime + usage.ru_stime
 
 
-def run(lab, inventory, playbook):
+def run(lab, inventory, playbook, env=None):
     """(controller CPU seconds, {host: (ok, changed, failed, skipped)}) of one ansible-playbook run
-    of the playbook at path playbook."""
+    of the playbook at path playbook (env: more environment variables)."""
     before = children_cpu()
     done = subprocess.run(["ansible-playbook", "-i", str(inventory), str(playbook)], capture_output=True, text=True,
-                          timeout=1800, check=False, env=lab.env)
+                          timeout=1800, check=False, env=dict(lab.env, **(env or {})))
     cpu = children_cpu() - before
     if done.returncode != 0:
         raise SystemExit("%s failed:\n%s" % (playbook, done.stdout[-4000:]))
@@ -89,8 +95,18 @@ def main():
                 ping.append(cpu / host_tasks(recap))
                 print("  site.yml: %d host-tasks on %d hosts, %.3f s each; ping: %.3f s each"
                       % (tasks, len(recap), site[-1], ping[-1]))
+            split_out = root / "split.json"
+            run(lab, inventory, SITE, env={"ANSIBLE_CALLBACK_PLUGINS": str(SPLIT_CALLBACK),
+                                           "ANSIBLE_CALLBACKS_ENABLED": "cpu_split", "CPU_SPLIT_OUT": str(split_out)})
+            split = json.loads(split_out.read_text())
         finally:
             lab.lab_sh("down")
+    floor = statistics.median(ping)
+    print("site.yml by kind of task (one more run; %d modules used):" % split["modules"])
+    for kind, numbers in split["kinds"].items():
+        each = numbers["seconds"] / max(1, numbers["host_tasks"])
+        print("  %-26s %4d host-tasks %6.2f s CPU, %.3f s each = %.2f x ping" % (
+            kind, numbers["host_tasks"], numbers["seconds"], each, each / floor))
     ratio = statistics.median(site) / statistics.median(ping)
     print("controller CPU per host-task, site.yml / ping: %.3f s / %.3f s = %.2f (target <= %.1f)"
           % (statistics.median(site), statistics.median(ping), ratio, TARGET))
