@@ -14,7 +14,8 @@ import os
 import re
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 
 LISTS_DIR = '/var/lib/apt/lists'
 # Debian's record of the last successful `apt-get update` (apt.systemd.daily and Ubuntu's
@@ -92,12 +93,12 @@ class PackageError(Exception):
 
 
 class Apt(object):
-    """apt-get and dpkg-query on the managed host."""
+    """apt-get and dpkg-query on the managed host, through its get_bin_path and run_command (a ModuleHost)."""
 
-    def __init__(self, module, lock_timeout, install_recommends):
-        self.module = module
-        self.apt_get = module.get_bin_path('apt-get')
-        self.dpkg_query = module.get_bin_path('dpkg-query')
+    def __init__(self, host, lock_timeout, install_recommends):
+        self.host = host
+        self.apt_get = host.get_bin_path('apt-get')
+        self.dpkg_query = host.get_bin_path('dpkg-query')
         if not (self.apt_get and self.dpkg_query):
             raise PackageError('os_packages installs with apt: no apt-get/dpkg-query on this host '
                                '(the collection supports the Debian family)')
@@ -106,7 +107,7 @@ class Apt(object):
         self.install_options += ['-o', 'Dpkg::Options::=--force-confdef', '-o', 'Dpkg::Options::=--force-confold']
 
     def _run(self, args):
-        return self.module.run_command(args, environ_update=APT_ENV)
+        return self.host.run_command(args, environ_update=APT_ENV)
 
     def missing(self, names):
         """The names among `names` that dpkg does not have installed, in the given order."""
@@ -142,39 +143,37 @@ def _diff(names, missing):
     return dict(before=before, after=after, before_header='packages', after_header='packages')
 
 
-def run_module():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
+def run(params, check_mode, host):
     names = list(dict.fromkeys(name.strip() for name in params['name']))
     bad = [name for name in names if not PACKAGE_NAME.match(name)]
     if bad or not names:
-        module.fail_json(msg='name must list Debian package names (lower case letters, digits, + - .); '
-                             'not package names: %s' % (', '.join(repr(name) for name in bad) or 'an empty list'))
+        raise ModuleFailure('name must list Debian package names (lower case letters, digits, + - .); '
+                            'not package names: %s' % (', '.join(repr(name) for name in bad) or 'an empty list'))
     for option in ('cache_valid_time', 'lock_timeout'):
         if params[option] < 0:
-            module.fail_json(msg='%s must be 0 or more seconds, not %d' % (option, params[option]))
+            raise ModuleFailure('%s must be 0 or more seconds, not %d' % (option, params[option]))
 
     try:
-        apt = Apt(module, params['lock_timeout'], params['install_recommends'])
+        apt = Apt(host, params['lock_timeout'], params['install_recommends'])
         missing = apt.missing(names)
         # simulated: what check mode only pretends is there; a caller's next steps cannot use it yet.
-        result = dict(changed=bool(missing), installed=missing, simulated=missing if module.check_mode else [],
+        result = dict(changed=bool(missing), installed=missing, simulated=missing if check_mode else [],
                       cache_updated=False, cache_update_reason=None)
-        if module._diff:
+        if host.diff:
             result['diff'] = _diff(names, missing)
         if not missing:
-            module.exit_json(**result)
+            return result
 
         reason = refresh_reason(params['cache_valid_time'])
         result['cache_update_reason'] = reason
-        if module.check_mode:
+        if check_mode:
             # With a trusted index, ask apt whether the transaction would resolve; with none, the
             # real run refreshes it first and only then can tell.
             if reason is None:
                 rc, output = apt.install(missing, simulate=True)
                 if rc != 0:
                     raise PackageError('apt-get cannot install %s: %s' % (' '.join(missing), output.strip()[-2000:]))
-            module.exit_json(**result)
+            return result
 
         update_warnings = ''
         if reason is not None:
@@ -196,6 +195,10 @@ def run_module():
         if still_missing:
             raise PackageError('apt-get install succeeded but dpkg does not list as installed: %s'
                                % ' '.join(still_missing))
-        module.exit_json(**result)
+        return result
     except PackageError as e:
-        module.fail_json(msg=str(e))
+        raise ModuleFailure(str(e))
+
+
+def run_module():
+    run_ansible_module(run, ARGUMENT_SPEC, supports_check_mode=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 
 ARGUMENT_SPEC = dict(
     ports=dict(type='list', elements='int', default=[]),
@@ -69,23 +70,25 @@ def read_cgroup(pid):
         return ''
 
 
-def run_module():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
+def run(params, check_mode, host):
     try:
         expected = dict((int(port), unit) for port, unit in params['expected'].items())
     except (TypeError, ValueError):
-        module.fail_json(msg='expected must map port numbers to unit names, got %r' % params['expected'])
+        raise ModuleFailure('expected must map port numbers to unit names, got %r' % params['expected'])
     ports = set(params['ports']) | set(expected)
     bad = sorted(port for port in ports if not 1 <= port <= 65535)
     if bad:
-        module.fail_json(msg='ports must be between 1 and 65535, got %s' % ', '.join(str(p) for p in bad))
-    ss = module.get_bin_path('ss', required=True)
-    rc, out, err = module.run_command([ss, '-Hltnp'])
+        raise ModuleFailure('ports must be between 1 and 65535, got %s' % ', '.join(str(p) for p in bad))
+    ss = host.get_bin_path('ss', required=True)
+    rc, out, err = host.run_command([ss, '-Hltnp'])
     if rc != 0:
-        module.fail_json(msg='ss -Hltnp failed: %s' % err.strip())
+        raise ModuleFailure('ss -Hltnp failed: %s' % err.strip())
     owners = listeners(out, ports)
     for owner in owners:
         owner['unit'] = unit_of(read_cgroup(owner['pid'])) if owner['pid'] else None
         owner['holder'] = holder(owner)
-    module.exit_json(changed=False, owners=owners, conflicts=conflicts(owners, expected))
+    return dict(changed=False, owners=owners, conflicts=conflicts(owners, expected))
+
+
+def run_module():
+    run_ansible_module(run, ARGUMENT_SPEC, supports_check_mode=True)

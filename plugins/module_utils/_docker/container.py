@@ -44,7 +44,8 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.options i
     secret_labels,
     validate,
 )
-from ansible_collections.sparkflows.mlops.plugins.module_utils._common.secret_maps import SecretMapsModule
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 
 
 class Scorer(object):
@@ -226,27 +227,28 @@ class Scorer(object):
         return result
 
 
-def run_module():
-    # env's and labels' secret values are hidden from the moment the arguments are read.
-    module = SecretMapsModule(argument_spec=ARGUMENT_SPEC, secret_maps=SECRET_MAPS, supports_check_mode=True,
-                              required_if=REQUIRED_IF, required_together=REQUIRED_TOGETHER)
-    for name in secret_labels(module.params):
-        module.warn('label %s looks like a secret: its value is hidden from this run, but labels are container '
-                    'metadata, listed with it (docker ps, scorer_info), not a place for secrets; pass it in env' % name)
+def run(params, check_mode, host):
+    for name in secret_labels(params):
+        host.warn('label %s looks like a secret: its value is hidden from this run, but labels are container '
+                  'metadata, listed with it (docker ps, scorer_info), not a place for secrets; pass it in env' % name)
     if not HAS_DOCKER:
-        module.fail_json(msg=missing_required_lib('docker (the Docker SDK for Python)'), exception=str(DOCKER_IMPORT_ERROR))
-    params = module.params
+        raise ModuleFailure(missing_required_lib('docker (the Docker SDK for Python)'), exception=str(DOCKER_IMPORT_ERROR))
     result = dict(changed=False)
     try:
         validate(params)
         engine = Engine(connect(params), params['image'], params['registry_username'], params['registry_password'])
     except (ScorerError, EngineError) as e:
-        module.fail_json(msg=str(e), **result)
-    scorer = Scorer(engine, params, check_mode=module.check_mode, diff=module._diff)
+        raise ModuleFailure(str(e), **result)
+    scorer = Scorer(engine, params, check_mode=check_mode, diff=host.diff)
     try:
-        result = scorer.run()
+        return scorer.run()
     except (ScorerError, EngineError) as e:
-        module.fail_json(msg=str(e), actions=scorer.actions, **result)
+        raise ModuleFailure(str(e), actions=scorer.actions, **result)
     except DockerException as e:
-        module.fail_json(msg='Docker Engine error: %s' % e, actions=scorer.actions, **result)
-    module.exit_json(**result)
+        raise ModuleFailure('Docker Engine error: %s' % e, actions=scorer.actions, **result)
+
+
+def run_module():
+    # env's and labels' secret values are hidden from the moment the arguments are read.
+    run_ansible_module(run, ARGUMENT_SPEC, secret_maps=SECRET_MAPS, supports_check_mode=True,
+                       required_if=REQUIRED_IF, required_together=REQUIRED_TOGETHER)

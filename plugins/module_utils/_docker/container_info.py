@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer import labels as label_keys
 from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.engine import (
     DOCKER_IMPORT_ERROR,
@@ -112,32 +114,34 @@ def with_history(scorers, records, prefix):
     return scorers
 
 
-def run_module():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+def run(params, check_mode, host):
     if not HAS_DOCKER:
-        module.fail_json(msg=missing_required_lib('docker (the Docker SDK for Python)'), exception=str(DOCKER_IMPORT_ERROR))
-    params = module.params
+        raise ModuleFailure(missing_required_lib('docker (the Docker SDK for Python)'), exception=str(DOCKER_IMPORT_ERROR))
     for path in ('health_path', 'scoring_path'):
         if not params[path].startswith('/'):
-            module.fail_json(msg='%s must start with /, got %s' % (path, params[path]))
+            raise ModuleFailure('%s must start with /, got %s' % (path, params[path]))
     if isinstance(params['sample'], str) and params['sample'].strip():
         try:
             params['sample'] = json.loads(params['sample'])
         except ValueError as e:
-            module.fail_json(msg='sample is not valid JSON: %s' % e)
+            raise ModuleFailure('sample is not valid JSON: %s' % e)
     if params['timeout'] <= 0:
-        module.fail_json(msg='timeout must be more than 0 seconds, got %s' % params['timeout'])
+        raise ModuleFailure('timeout must be more than 0 seconds, got %s' % params['timeout'])
     if params['history_size'] < 0:
-        module.fail_json(msg='history_size must be 0 or more, got %s' % params['history_size'])
+        raise ModuleFailure('history_size must be 0 or more, got %s' % params['history_size'])
     try:
         scorers = read(connect(params), params)
     except EngineError as e:
-        module.fail_json(msg=str(e))
+        raise ModuleFailure(str(e))
     except DockerException as e:
-        module.fail_json(msg='Docker Engine error: %s' % e)
+        raise ModuleFailure('Docker Engine error: %s' % e)
     result = dict(changed=False, scorers=scorers)
     if params['history_path']:
         records = read_history(params['history_path'])
         with_history(scorers, records, params['prefix'])
         result['deployments'] = records[-params['history_size']:] if params['history_size'] else []
-    module.exit_json(**result)
+    return result
+
+
+def run_module():
+    run_ansible_module(run, ARGUMENT_SPEC, supports_check_mode=True)

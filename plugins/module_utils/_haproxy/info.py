@@ -8,8 +8,9 @@ counters a canary is judged by. Reads only."""
 from __future__ import annotations
 
 import os
-from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.runtime import (
     RUNTIME_ARGSPEC,
     Runtime,
@@ -35,17 +36,19 @@ def read(runtime, backends=None, server=None):
     return servers, summary
 
 
-def run_module():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
+def run(params, check_mode, host):
     if params['socket_timeout'] <= 0:
-        module.fail_json(msg='socket_timeout must be more than 0 seconds')
-    if module.check_mode and not os.path.exists(params['socket']):
+        raise ModuleFailure('socket_timeout must be more than 0 seconds')
+    if check_mode and not os.path.exists(params['socket']):
         # A balancer whose HAProxy this run installs: nothing to read yet.
-        module.exit_json(changed=False, servers=[], backends={},
-                         msg='check mode: no runtime API at %s yet (HAProxy not installed?)' % params['socket'])
+        return dict(changed=False, servers=[], backends={},
+                    msg='check mode: no runtime API at %s yet (HAProxy not installed?)' % params['socket'])
     try:
         servers, backends = read(Runtime(params['socket'], params['socket_timeout']), params['backends'], params['server'])
     except RuntimeApiError as e:
-        module.fail_json(msg=str(e))
-    module.exit_json(changed=False, servers=servers, backends=backends)
+        raise ModuleFailure(str(e))
+    return dict(changed=False, servers=servers, backends=backends)
+
+
+def run_module():
+    run_ansible_module(run, ARGUMENT_SPEC, supports_check_mode=True)

@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.runtime import (
     RUNTIME_ARGSPEC,
     Runtime,
@@ -134,20 +134,22 @@ class ServerRotation(object):
         )
 
 
-def run_module():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    params = module.params
+def run(params, check_mode, host):
     if params['wait_timeout'] <= 0 or params['socket_timeout'] <= 0:
-        module.fail_json(msg='wait_timeout and socket_timeout must be more than 0 seconds')
-    if module.check_mode and not os.path.exists(params['socket']):
+        raise ModuleFailure('wait_timeout and socket_timeout must be more than 0 seconds')
+    if check_mode and not os.path.exists(params['socket']):
         # A balancer whose HAProxy this run installs: nothing to take out or put back yet.
-        module.exit_json(changed=False, actions=[], servers=[],
-                         msg='check mode: no runtime API at %s yet (HAProxy not installed?); nothing to preview' % params['socket'])
-    rotation = ServerRotation(Runtime(params['socket'], params['socket_timeout']), params, check_mode=module.check_mode)
+        return dict(changed=False, actions=[], servers=[],
+                    msg='check mode: no runtime API at %s yet (HAProxy not installed?); nothing to preview' % params['socket'])
+    rotation = ServerRotation(Runtime(params['socket'], params['socket_timeout']), params, check_mode=check_mode)
     try:
         result = rotation.run()
     except (ServerError, RuntimeApiError) as e:
-        module.fail_json(msg='%s (balancer socket %s)' % (e, params['socket']), actions=rotation.actions)
-    if not module._diff:
+        raise ModuleFailure('%s (balancer socket %s)' % (e, params['socket']), actions=rotation.actions)
+    if not host.diff:
         result.pop('diff')
-    module.exit_json(**result)
+    return result
+
+
+def run_module():
+    run_ansible_module(run, ARGUMENT_SPEC, supports_check_mode=True)

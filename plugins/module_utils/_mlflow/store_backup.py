@@ -15,7 +15,8 @@ import re
 import shutil
 import time
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 
 ARGUMENT_SPEC = dict(
     state=dict(type='str', choices=['present', 'restored'], default='present'),
@@ -119,20 +120,20 @@ def same_file_names(params):
 
 
 class Backups(object):
-    """The steps, on a host, through an AnsibleModule's run_command."""
+    """The steps, on a host, through its run_command and get_bin_path (a ModuleHost)."""
 
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
+    def __init__(self, params, host):
+        self.params = params
+        self.host = host
 
     def run(self, argv, what):
         environment = libpq_environment(self.params['pgpass_path'], self.params['sslmode'], self.params['ca_path'])
-        rc, out, err = self.module.run_command(argv, environ_update=environment)
+        rc, out, err = self.host.run_command(argv, environ_update=environment)
         if rc != 0:
             raise BackupError('%s failed (exit %d): %s' % (what, rc, (err or out).strip()[-2000:]))
 
     def tool(self, name):
-        path = self.module.get_bin_path(name)
+        path = self.host.get_bin_path(name)
         if not path:
             raise BackupError('%s is not installed on this host (Debian package postgresql-client)' % name)
         return path
@@ -206,31 +207,32 @@ class Backups(object):
         return restored
 
 
-def run_module():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
-                           required_if=[('state', 'restored', ['path'])])
-    params = module.params
+def run(params, check_mode, host):
     if params['backend'] == 'postgresql' and not params['databases']:
-        module.fail_json(msg='backend postgresql needs databases')
+        raise ModuleFailure('backend postgresql needs databases')
     if same_file_names(params):
-        module.fail_json(msg='a backup keeps each store in a file of its name, and two would be %s: give the databases '
-                             'other roles, or the SQLite files other names' % ', '.join(same_file_names(params)))
-    backups = Backups(module)
+        raise ModuleFailure('a backup keeps each store in a file of its name, and two would be %s: give the databases '
+                            'other roles, or the SQLite files other names' % ', '.join(same_file_names(params)))
+    backups = Backups(params, host)
     try:
         if params['state'] == 'restored':
-            restored = backups.restore(params['path'], module.check_mode)
-            module.exit_json(changed=True, path=params['path'], restored=restored)
+            restored = backups.restore(params['path'], check_mode)
+            return dict(changed=True, path=params['path'], restored=restored)
         names = os.listdir(params['dest']) if os.path.isdir(params['dest']) else []
         path = os.path.join(params['dest'], backup_name(time.time(), params['label']))
         # The new one counts among those kept.
         removed = expired(names + [os.path.basename(path)], params['keep'])
-        if module.check_mode:
-            module.exit_json(changed=True, path=path, files=[], removed=removed)
+        if check_mode:
+            return dict(changed=True, path=path, files=[], removed=removed)
         if not os.path.isdir(params['dest']):
             os.makedirs(params['dest'], 0o700)
         files = backups.take(path)
         for name in removed:
             shutil.rmtree(os.path.join(params['dest'], name), ignore_errors=True)
-        module.exit_json(changed=True, path=path, files=files, removed=removed)
+        return dict(changed=True, path=path, files=files, removed=removed)
     except (BackupError, IOError, OSError) as error:
-        module.fail_json(msg=str(error))
+        raise ModuleFailure(str(error))
+
+
+def run_module():
+    run_ansible_module(run, ARGUMENT_SPEC, supports_check_mode=True, required_if=[('state', 'restored', ['path'])])

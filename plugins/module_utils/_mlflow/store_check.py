@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import time
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.pg_probe import (
     DATABASE,
     SSLMODES,
@@ -118,13 +119,10 @@ def check_s3(options, check_function=check_bucket):
     return found, []
 
 
-def run_module():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_one_of=[('postgresql', 's3')],
-                           supports_check_mode=True)
-    params = module.params
+def run(params, check_mode, host):
     problems = option_problems(params)
     if problems:
-        module.fail_json(msg='; '.join(problems), problems=problems)
+        raise ModuleFailure('; '.join(problems), problems=problems)
     started = time.monotonic()
     result = dict(changed=False)
     if params['postgresql']:
@@ -135,5 +133,9 @@ def run_module():
         problems.extend(found)
     result.update(problems=problems, seconds=round(time.monotonic() - started, 3))
     if problems:
-        module.fail_json(msg='; '.join(problems), **result)
-    module.exit_json(**result)
+        raise ModuleFailure('; '.join(problems), **result)
+    return result
+
+
+def run_module():
+    run_ansible_module(run, ARGUMENT_SPEC, required_one_of=[('postgresql', 's3')], supports_check_mode=True)

@@ -13,9 +13,9 @@ import json
 import os
 import shutil
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.sparkflows.mlops.plugins.module_utils._common.atomic import fsync_directory, replacing
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 
 LOG = 'deployments.jsonl'
 KEPT = 'models'
@@ -135,7 +135,9 @@ def append(path, record):
     fsync_directory(path)
 
 
-def run(params, check_mode):
+def change(params, check_mode):
+    """The record of the change asked (appended, its model file kept, older ones pruned; in check
+    mode written nothing): {changed, record, removed}."""
     scorer = params['scorer']
     if params['keep'] < 1:
         raise HistoryError('keep must be 1 or more, got %d' % params['keep'])
@@ -174,14 +176,17 @@ def run(params, check_mode):
     return dict(changed=True, record=record, removed=removed)
 
 
-def run_module():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+def run(params, check_mode, host):
     try:
-        result = run(module.params, module.check_mode)
+        result = change(params, check_mode)
     except HistoryError as e:
-        module.fail_json(msg=str(e))
+        raise ModuleFailure(str(e))
     except (IOError, OSError) as e:
-        module.fail_json(msg='cannot write the deployment history under %s: %s' % (module.params['path'], e))
-    if module._diff:
+        raise ModuleFailure('cannot write the deployment history under %s: %s' % (params['path'], e))
+    if host.diff:
         result['diff'] = dict(before='', after=json.dumps(result['record'], sort_keys=True) + '\n' if result['record'] else '')
-    module.exit_json(**result)
+    return result
+
+
+def run_module():
+    run_ansible_module(run, ARGUMENT_SPEC, supports_check_mode=True)

@@ -6,8 +6,8 @@ configuration it holds. Reads only; secret values never leave it in clear."""
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.mlflow_config import SECRET_OPTIONS, key_map, shown
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.client import (
     SparkflowsClient,
@@ -38,9 +38,7 @@ def configuration_shown(everything, prefixes, secret_keys):
     return dict((key, shown(key, value, secret_keys)) for key, value in everything.items() if key.startswith(prefixes))
 
 
-def run_module():
-    module = AnsibleModule(**module_kwargs(ARGUMENT_SPEC))
-    params = module.params
+def run(params, check_mode, host):
     result = dict(changed=False)
     try:
         # The key map and its rule are mlflow_config's: an unknown option name fails before any request.
@@ -65,7 +63,11 @@ def run_module():
             if params['mlflow']:
                 result['mlflow'] = mlflow_configuration(everything, mapping)
         else:
-            module.warn('The Sparkflows user is not an administrator: configuration is not returned.')
+            host.warn('The Sparkflows user is not an administrator: configuration is not returned.')
     except SparkflowsError as e:
-        module.fail_json(msg=str(e), **result)
-    module.exit_json(**result)
+        raise ModuleFailure(str(e), **result)
+    return result
+
+
+def run_module():
+    run_ansible_module(run, **module_kwargs(ARGUMENT_SPEC))

@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._common.masking import MASK, is_masked, is_secret_key
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.client import (
     MaskedValues,
     SparkflowsClient,
@@ -17,7 +19,6 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.clien
     validate_url,
 )
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.answers import value_text
-from ansible_collections.sparkflows.mlops.plugins.module_utils._common.secret_maps import SecretMapsModule
 
 DEPLOY_MODES = ('fire_mlops_server', 'local', 'remote')
 # Where Sparkflows deploys registered models besides MLflow: none (nothing about targets is
@@ -343,14 +344,7 @@ def write(client, read, changes, params, secret_keys, check_mode):
                 or 'none'))
 
 
-def run_module():
-    # Secret settings are hidden from the moment the arguments are read, before any check can
-    # fail: never in clear, not even in invocation.module_args (-vvv, JSON callbacks, AWX job events).
-    # The kubeflow password too: kubeflow read as a map by name (_common.masking), even before its
-    # suboptions are checked.
-    module = SecretMapsModule(secret_maps={'settings': 'secret_settings', 'kubeflow': None},
-                              **module_kwargs(ARGUMENT_SPEC, required_if=REQUIRED_IF))
-    params = module.params
+def run(params, check_mode, host):
     try:
         mapping = key_map(params['key_map'], DEFAULT_KEY_MAP)
         secret_keys = secret_keys_of(params, mapping)
@@ -367,9 +361,9 @@ def run_module():
         secret_keys |= set(read.masked_names()) & set(desired)
         changes = plan(current, desired, secret_keys, params['update_password'])
         if changes:
-            write(client, read, changes, params, secret_keys, module.check_mode)
+            write(client, read, changes, params, secret_keys, check_mode)
     except SparkflowsError as e:
-        module.fail_json(msg=str(e))
+        raise ModuleFailure(str(e))
 
     result_config = dict(current)
     result_config.update(changes)
@@ -378,6 +372,15 @@ def run_module():
         changed_keys=sorted(changes),
         configuration=dict((key, shown(key, result_config.get(key) or '', secret_keys)) for key in sorted(desired)),
     )
-    if module._diff:
+    if host.diff:
         result['diff'] = diff_of(current, desired, changes, secret_keys)
-    module.exit_json(**result)
+    return result
+
+
+def run_module():
+    # Secret settings are hidden from the moment the arguments are read, before any check can
+    # fail: never in clear, not even in invocation.module_args (-vvv, JSON callbacks, AWX job events).
+    # The kubeflow password too: kubeflow read as a map by name (_common.masking), even before its
+    # suboptions are checked.
+    run_ansible_module(run, secret_maps={'settings': 'secret_settings', 'kubeflow': None},
+                       **module_kwargs(ARGUMENT_SPEC, required_if=REQUIRED_IF))

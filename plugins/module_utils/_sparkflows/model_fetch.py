@@ -12,9 +12,9 @@ import os
 import shutil
 import time
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.sparkflows.mlops.plugins.module_utils._common.atomic import replacing
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.model_archive import unpack, verify_archive
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.model_transfer import Download, FetchError, sha256_of
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.client import (
@@ -154,21 +154,16 @@ def fetch(client, params, model, checksum, opened=None):
     ), download.transferred, time.monotonic() - started
 
 
-def run_module():
-    module = AnsibleModule(**module_kwargs(
-        ARGUMENT_SPEC, add_file_common_args=True,
-        mutually_exclusive=[('model_id', 'model_uuid', 'model_name', 'model')],
-        required_if=[('state', 'present', ('model_id', 'model_uuid', 'model_name', 'model'), True)]))
-    params = module.params
+def run(params, check_mode, host):
     if params['state'] == 'absent':
-        remove(module, params)
+        return remove(params, check_mode, host)
     if params['download_retries'] < 0:
-        module.fail_json(msg='download_retries must be 0 or more')
+        raise ModuleFailure('download_retries must be 0 or more')
     if params['stage'] and not params['model_name']:
-        module.fail_json(msg='stage selects among the versions of model_name; set model_name')
+        raise ModuleFailure('stage selects among the versions of model_name; set model_name')
     dest = params['dest']
     if os.path.isdir(dest):
-        module.fail_json(msg='dest must be a file path, %s is a directory' % dest)
+        raise ModuleFailure('dest must be a file path, %s is a directory' % dest)
 
     recorded = read_recorded(dest)
     result = dict(changed=False, path=dest, bytes_transferred=0, seconds=0.0, unpacked_to=params['unpack_to'])
@@ -191,16 +186,16 @@ def run_module():
             # The model file itself may have changed on the server without a new version:
             # ask with If-None-Match (HEAD in check mode), 0 body bytes when unchanged.
             download = Download(client, model['id'], params['file_type'], params['download_retries'])
-            unchanged, opened = download.not_modified(recorded['etag'], 'HEAD' if module.check_mode else 'GET')
+            unchanged, opened = download.not_modified(recorded['etag'], 'HEAD' if check_mode else 'GET')
             asked = True
             if not unchanged:
                 current = False
-                if module.check_mode:
+                if check_mode:
                     opened[2].close()
                     opened = None
         if current:
             metadata = recorded
-        elif module.check_mode:
+        elif check_mode:
             if not asked and not params['model']:
                 # Ask the server for the file as the real run would, without its body (HEAD): a
                 # file it cannot serve fails here too, not only in the real run (a planned
@@ -213,41 +208,47 @@ def run_module():
             result.update(bytes_transferred=transferred, seconds=round(seconds, 3))
         result['changed'] = not current
     except (SparkflowsError, FetchError) as e:
-        module.fail_json(msg=str(e), **result)
+        raise ModuleFailure(str(e), **result)
     except OSError as e:
-        module.fail_json(msg='cannot write the model to %s: %s; nothing partial left, previous file kept'
-                         % (dest, e.strerror or e), **result)
+        raise ModuleFailure('cannot write the model to %s: %s; nothing partial left, previous file kept'
+                            % (dest, e.strerror or e), **result)
 
     before = model_summary(recorded)
     after = model_summary(metadata) if metadata else dict(model_summary(model), sha256='(known once fetched)')
-    if not module.check_mode or current:
+    if not check_mode or current:
         for path in (dest, metadata_path(dest)):
-            file_args = module.load_file_common_arguments(params, path=path)
-            result['changed'] = module.set_fs_attributes_if_different(file_args, result['changed'])
+            result['changed'] = host.set_file_attributes(path, result['changed'])
     result.update(model_id=model.get('id'), model_uuid=model.get('uuid'), model_name=model.get('name'),
                   version=model.get('version'), size=(metadata or {}).get('size'),
                   sha256=(metadata or {}).get('sha256'))
-    if module._diff:
+    if host.diff:
         result['diff'] = dict(before=before, after=after)
-    module.exit_json(**result)
+    return result
 
 
-def remove(module, params):
+def remove(params, check_mode, host):
     """dest, its record and unpack_to gone; nothing asked of the server."""
     dest = params['dest']
     found = [path for path in (dest, metadata_path(dest)) if os.path.lexists(path)]
     if params['unpack_to'] and os.path.isdir(params['unpack_to']):
         found.append(params['unpack_to'])
-    if not module.check_mode:
+    if not check_mode:
         for path in found:
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path)
             else:
                 os.unlink(path)
     result = dict(changed=bool(found), path=dest, removed=found)
-    if module._diff:
+    if host.diff:
         result['diff'] = dict(before=model_summary(read_recorded(dest)) if found else {}, after={})
-    module.exit_json(**result)
+    return result
+
+
+def run_module():
+    run_ansible_module(run, **module_kwargs(
+        ARGUMENT_SPEC, add_file_common_args=True,
+        mutually_exclusive=[('model_id', 'model_uuid', 'model_name', 'model')],
+        required_if=[('state', 'present', ('model_id', 'model_uuid', 'model_name', 'model'), True)]))
 
 
 def model_summary(data):

@@ -8,8 +8,8 @@ name), a model chosen by uuid, and a HEAD of each model's file."""
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.client import (
     SparkflowsClient,
     SparkflowsError,
@@ -81,9 +81,7 @@ def shown(selector):
     return ', '.join('%s=%s' % (name, value) for name, value in sorted(selector.items()) if value is not None)
 
 
-def run_module():
-    module = AnsibleModule(**module_kwargs(ARGUMENT_SPEC))
-    params = module.params
+def run(params, check_mode, host):
     result = dict(changed=False)
     try:
         selectors = distinct(params['models'])
@@ -93,5 +91,9 @@ def run_module():
         result['models'] = [dict(record(client, selector, params['file_type']), key=selector['key'])
                             for selector in selectors]
     except SparkflowsError as e:
-        module.fail_json(msg=str(e), **result)
-    module.exit_json(**result)
+        raise ModuleFailure(str(e), **result)
+    return result
+
+
+def run_module():
+    run_ansible_module(run, **module_kwargs(ARGUMENT_SPEC))

@@ -5,8 +5,8 @@
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule
-
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows.client import (
     EXECUTION_DONE,
     SparkflowsClient,
@@ -27,12 +27,9 @@ ARGUMENT_SPEC = dict(
 FAILED_STATES = ('FAILED', 'KILLED', 'TIMEOUT')
 
 
-def run_module():
-    module = AnsibleModule(**module_kwargs(ARGUMENT_SPEC, mutually_exclusive=[('name', 'workflow_id')],
-                                           required_one_of=[('name', 'workflow_id')]))
-    params = module.params
+def run(params, check_mode, host):
     if params['timeout'] < 0 or params['poll_interval'] <= 0:
-        module.fail_json(msg='timeout must be 0 or more seconds and poll_interval more than 0')
+        raise ModuleFailure('timeout must be 0 or more seconds and poll_interval more than 0')
     result = dict(changed=False, name=params['name'], workflow_id=params['workflow_id'], execution_id=None,
                   status=None, message=None)
     try:
@@ -40,8 +37,8 @@ def run_module():
         if params['name']:
             result['workflow_id'] = client.workflow_id(params['name'])
         result['changed'] = True
-        if module.check_mode:
-            module.exit_json(**result)
+        if check_mode:
+            return result
         result['execution_id'] = client.execute_workflow(result['workflow_id'], params['parameters'])
         if params['wait']:
             result['status'], result['message'] = client.wait_for_execution(
@@ -49,12 +46,17 @@ def run_module():
         else:
             result['status'], result['message'] = client.execution_status(result['execution_id'])
     except SparkflowsError as e:
-        module.fail_json(msg=str(e), **result)
+        raise ModuleFailure(str(e), **result)
 
     what = 'Workflow %s (execution %s)' % (params['name'] or result['workflow_id'], result['execution_id'])
     if result['status'] in FAILED_STATES:
-        module.fail_json(msg='%s ended %s%s' % (what, result['status'],
-                                                ': %s' % result['message'] if result['message'] else ''), **result)
+        raise ModuleFailure('%s ended %s%s' % (what, result['status'],
+                                               ': %s' % result['message'] if result['message'] else ''), **result)
     if params['wait'] and result['status'] not in EXECUTION_DONE:
-        module.fail_json(msg='%s still %s after timeout=%ss' % (what, result['status'], params['timeout']), **result)
-    module.exit_json(**result)
+        raise ModuleFailure('%s still %s after timeout=%ss' % (what, result['status'], params['timeout']), **result)
+    return result
+
+
+def run_module():
+    run_ansible_module(run, **module_kwargs(ARGUMENT_SPEC, mutually_exclusive=[('name', 'workflow_id')],
+                                            required_one_of=[('name', 'workflow_id')]))

@@ -9,9 +9,10 @@ from __future__ import annotations
 import socket
 import time
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh.keys import (
     SSHKeyError,
     fingerprint,
@@ -138,18 +139,10 @@ def check_connection(params, private_key):
         transport.close()
 
 
-def run_module():
-    module = AnsibleModule(
-        argument_spec=CHECK_ARGUMENT_SPEC,
-        required_one_of=[('host_key', 'known_hosts_path')],
-        mutually_exclusive=[('host_key', 'known_hosts_path')],
-        required_if=[('authenticate', True, ('user', 'key_path'))],
-        supports_check_mode=True,
-    )
-    require_paramiko(module)
-    params = module.params
+def run(params, check_mode, host):
+    require_paramiko()
     if not 1 <= params['port'] <= 65535 or params['timeout'] < 1:
-        module.fail_json(msg='port must be 1-65535 and timeout at least 1 second')
+        raise ModuleFailure('port must be 1-65535 and timeout at least 1 second')
     private_key = None
     started = time.monotonic()
     try:
@@ -161,5 +154,15 @@ def run_module():
                 raise SSHKeyError('cannot read key_path %s: %s' % (params['key_path'], to_native(error.strerror)))
         result = check_connection(params, private_key)
     except SSHKeyError as error:
-        module.fail_json(msg=to_native(error))
-    module.exit_json(changed=False, seconds=round(time.monotonic() - started, 3), **result)
+        raise ModuleFailure(to_native(error))
+    return dict(changed=False, seconds=round(time.monotonic() - started, 3), **result)
+
+
+def run_module():
+    run_ansible_module(
+        run, CHECK_ARGUMENT_SPEC,
+        required_one_of=[('host_key', 'known_hosts_path')],
+        mutually_exclusive=[('host_key', 'known_hosts_path')],
+        required_if=[('authenticate', True, ('user', 'key_path'))],
+        supports_check_mode=True,
+    )

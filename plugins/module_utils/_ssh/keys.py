@@ -14,6 +14,8 @@ import traceback
 from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+
 try:
     import paramiko
     from paramiko.hostkeys import HostKeyEntry, InvalidHostKey
@@ -32,10 +34,10 @@ ENCRYPTED_KEY_MESSAGE = ('the private key is encrypted with a passphrase: give a
                          '(Sparkflows reads the key file without one)')
 
 
-def require_paramiko(module):
+def require_paramiko():
+    """A ModuleFailure (as AnsibleModule says a library is missing) when paramiko is not installed."""
     if paramiko is None:
-        module.fail_json(msg=missing_required_lib('paramiko (Debian: python3-paramiko)'),
-                         exception=PARAMIKO_IMPORT_ERROR)
+        raise ModuleFailure(missing_required_lib('paramiko (Debian: python3-paramiko)'), exception=PARAMIKO_IMPORT_ERROR)
 
 
 def fingerprint(key):

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._common.atomic import replacing
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import run_module as run_ansible_module
 from ansible_collections.sparkflows.mlops.plugins.module_utils._ssh.keys import (
     SSHKeyError,
     fingerprint,
@@ -38,45 +39,37 @@ def write_key_file(path, text):
         handle.write(text)
 
 
-def run_module():
-    module = AnsibleModule(
-        argument_spec=PRIVATE_KEY_ARGUMENT_SPEC,
-        add_file_common_args=True,
-        required_one_of=[('content', 'src')],
-        mutually_exclusive=[('content', 'src')],
-        supports_check_mode=True,
-    )
-    require_paramiko(module)
-    params = module.params
+def run(params, check_mode, host):
+    require_paramiko()
     path = params['path']
     mode = params['mode'] if params['mode'] is not None else '0600'
     if isinstance(mode, int) or (isinstance(mode, str) and mode.isdigit()):
         if int(str(mode), 8) & 0o077:
-            module.fail_json(msg='mode %s lets others than the owner read or change the private key; '
-                                 'use 0600 or 0400' % mode)
+            raise ModuleFailure('mode %s lets others than the owner read or change the private key; '
+                                'use 0600 or 0400' % mode)
     if params['src'] is not None:
         try:
             with open(params['src']) as handle:
                 text = handle.read()
         except (IOError, OSError) as error:
-            module.fail_json(msg='cannot read the private key src %s: %s' % (params['src'], to_native(error.strerror)))
+            raise ModuleFailure('cannot read the private key src %s: %s' % (params['src'], to_native(error.strerror)))
     else:
         text = params['content']
     try:
         key = load_private_key(text)
     except SSHKeyError as error:
-        module.fail_json(msg='%s; nothing was written to %s' % (error, path))
+        raise ModuleFailure('%s; nothing was written to %s' % (error, path))
     text = normalized(text)
 
     before = None
     if os.path.isdir(path):
-        module.fail_json(msg='path %s is a directory' % path)
+        raise ModuleFailure('path %s is a directory' % path)
     if os.path.exists(path):
         try:
             with open(path) as handle:
                 existing = handle.read()
         except (IOError, OSError) as error:
-            module.fail_json(msg='cannot read %s: %s' % (path, to_native(error.strerror)))
+            raise ModuleFailure('cannot read %s: %s' % (path, to_native(error.strerror)))
         try:
             before = fingerprint(load_private_key(existing))
         except SSHKeyError:
@@ -84,20 +77,18 @@ def run_module():
         changed = normalized(existing) != text
     else:
         if not os.path.isdir(os.path.dirname(path) or '.'):
-            module.fail_json(msg='the directory of %s does not exist' % path)
+            raise ModuleFailure('the directory of %s does not exist' % path)
         changed = True
     after = fingerprint(key)
-    if changed and not module.check_mode:
+    if changed and not check_mode:
         try:
             write_key_file(path, text)
         except (IOError, OSError) as error:
-            module.fail_json(msg='cannot write %s: %s' % (path, to_native(error)))
+            raise ModuleFailure('cannot write %s: %s' % (path, to_native(error)))
 
-    file_args = module.load_file_common_arguments(params, path=path)
-    file_args['mode'] = mode
     diff = {'before': {'path': path, 'fingerprint': before}, 'after': {'path': path, 'fingerprint': after}}
     if os.path.exists(path):
-        changed = module.set_fs_attributes_if_different(file_args, changed, diff=diff)
+        changed = host.set_file_attributes(path, changed, mode=mode, diff=diff)
 
     # <path>.pub as ssh-keygen leaves it: OpenSSH clients offer the key of a .pub beside the
     # private key, so a stale one (an earlier key's) would make them fail.
@@ -109,21 +100,29 @@ def run_module():
                 public_changed = handle.read() != public + '\n'
         except (IOError, OSError):
             public_changed = True
-        if public_changed and not module.check_mode:
+        if public_changed and not check_mode:
             try:
                 write_key_file(public_path, public + '\n')
             except (IOError, OSError) as error:
-                module.fail_json(msg='cannot write %s: %s' % (public_path, to_native(error)))
+                raise ModuleFailure('cannot write %s: %s' % (public_path, to_native(error)))
         changed = changed or public_changed
         if os.path.exists(public_path):
-            public_args = module.load_file_common_arguments(params, path=public_path)
-            public_args['mode'] = '0644'
-            changed = module.set_fs_attributes_if_different(public_args, changed)
-    module.exit_json(
+            changed = host.set_file_attributes(public_path, changed, mode='0644')
+    return dict(
         changed=changed,
         path=path,
         public_key=public,
         fingerprint=after,
         key_type=key.get_name(),
         diff=diff,
+    )
+
+
+def run_module():
+    run_ansible_module(
+        run, PRIVATE_KEY_ARGUMENT_SPEC,
+        add_file_common_args=True,
+        required_one_of=[('content', 'src')],
+        mutually_exclusive=[('content', 'src')],
+        supports_check_mode=True,
     )

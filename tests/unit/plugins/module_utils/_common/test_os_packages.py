@@ -1,13 +1,15 @@
 """The rule of module_utils/_common/os_packages: when the apt package index must be refreshed before
-installing. A fresh directory mtime never makes an empty or unrecorded index trusted."""
+installing. A fresh directory mtime never makes an empty or unrecorded index trusted. Apt's
+commands, and the run through a fake host (nothing installed here)."""
 
 import os
 
 import pytest
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._common import os_packages
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
 from ansible_collections.sparkflows.mlops.plugins.module_utils._common.os_packages import (
-    APT_ENV, PACKAGE_NAME, Apt, PackageError, _diff, has_package_lists, refresh_reason)
+    APT_ENV, PACKAGE_NAME, Apt, PackageError, _diff, has_package_lists, refresh_reason, run)
 
 NOW = 1_800_000_000.0
 
@@ -192,3 +194,48 @@ def test_the_diff_shows_each_package_before_and_after():
     assert _diff(["curl", "jq"], ["jq"]) == dict(
         before="curl: installed\njq: absent\n", after="curl: installed\njq: installed\n",
         before_header="packages", after_header="packages")
+
+
+def packages(*names, **given):
+    values = dict(name=list(names), cache_valid_time=3600, lock_timeout=300, install_recommends=False)
+    values.update(given)
+    return values
+
+
+def test_the_run_installs_nothing_when_every_package_is_there_and_shows_a_diff_only_when_asked(fake_host):
+    fake_host.answers["dpkg-query"] = (0, "curl\tinstalled\njq\tinstalled\n", "")
+    result = run(packages("curl", "jq", "curl"), False, fake_host)
+    assert result == dict(changed=False, installed=[], simulated=[], cache_updated=False, cache_update_reason=None)
+    assert [args[0] for args, _env in fake_host.commands] == ["/usr/bin/dpkg-query"]
+    assert all(env == APT_ENV for _args, env in fake_host.commands)
+    fake_host.diff = True
+    assert run(packages("curl"), False, fake_host)["diff"] == _diff(["curl"], [])
+
+
+def test_check_mode_simulates_what_is_missing_and_installs_nothing(fake_host):
+    fake_host.answers["dpkg-query"] = (0, "curl\tinstalled\n", "")
+    result = run(packages("curl", "jq"), True, fake_host)
+    assert result["changed"] is True and result["installed"] == ["jq"] and result["simulated"] == ["jq"]
+    assert result["cache_updated"] is False
+    installs = [args for args, _env in fake_host.commands if args[:2] == ["/usr/bin/apt-get", "install"]]
+    assert all("-s" in args for args in installs)
+    assert not [args for args, _env in fake_host.commands if args[:2] == ["/usr/bin/apt-get", "update"]]
+
+
+@pytest.mark.parametrize("params, message", [
+    (packages("curl", "Tree"), "name must list Debian package names (lower case letters, digits, + - .); "
+                               "not package names: 'Tree'"),
+    (packages(), "name must list Debian package names (lower case letters, digits, + - .); "
+                 "not package names: an empty list"),
+    (packages("curl", lock_timeout=-1), "lock_timeout must be 0 or more seconds, not -1"),
+])
+def test_options_the_spec_cannot_check_are_refused_before_any_command(fake_host, params, message):
+    with pytest.raises(ModuleFailure) as failed:
+        run(params, False, fake_host)
+    assert failed.value.msg == message and fake_host.commands == []
+
+
+def test_a_host_without_apt_fails_the_run(fake_host):
+    fake_host.tools = ("dpkg-query",)
+    with pytest.raises(ModuleFailure, match="no apt-get/dpkg-query on this host"):
+        run(packages("curl"), False, fake_host)

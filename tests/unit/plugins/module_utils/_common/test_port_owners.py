@@ -1,13 +1,22 @@
 """port_owners_info: the listeners read from `ss -Hltnp` (a sample of an MLflow host in ss's
 format, and this machine's own ss with a socket this test listens on), the unit of a process
-from its cgroup, and which ports another unit holds."""
+from its cgroup, and which ports another unit holds; the run, with ss through a fake host."""
 
 import os
 import pathlib
 import socket
 import subprocess
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._common.port_owners import conflicts, holder, listeners, unit_of
+import pytest
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.port_owners import (
+    conflicts,
+    holder,
+    listeners,
+    run,
+    unit_of,
+)
 
 SS = (pathlib.Path(__file__).parent.parent / "fixtures" / "ss-Hltnp.txt").read_text()
 
@@ -51,3 +60,28 @@ def test_this_machines_ss_shows_the_socket_this_test_listens_on():
         output = subprocess.run(["ss", "-Hltnp"], capture_output=True, text=True, check=True, timeout=30).stdout
     assert listeners(output, {port}) == [{"port": port, "address": "127.0.0.1", "pid": os.getpid(),
                                           "process": pathlib.Path("/proc/self/comm").read_text().strip()}]
+
+
+def test_the_run_reads_ss_through_the_host_and_judges_the_ports_expected(fake_host):
+    fake_host.answers["ss"] = (0, SS, "")
+    result = run(dict(ports=[5000], expected={"8086": "fire-mlops.service"}), True, fake_host)
+    assert fake_host.commands == [(["/usr/bin/ss", "-Hltnp"], None)]
+    assert result["changed"] is False
+    assert [(owner["port"], owner["process"]) for owner in result["owners"]] == [(5000, "gunicorn"), (8086, "java")]
+    assert all(owner["holder"] for owner in result["owners"])
+
+
+@pytest.mark.parametrize("params, message", [
+    (dict(ports=[], expected={"http": "x.service"}), "expected must map port numbers to unit names, got {'http': 'x.service'}"),
+    (dict(ports=[0, 70000], expected={}), "ports must be between 1 and 65535, got 0, 70000"),
+])
+def test_options_the_spec_cannot_check_are_refused(fake_host, params, message):
+    with pytest.raises(ModuleFailure) as failed:
+        run(params, False, fake_host)
+    assert failed.value.msg == message and fake_host.commands == []
+
+
+def test_a_failing_ss_fails_with_its_error(fake_host):
+    fake_host.answers["ss"] = (1, "", "Cannot open netlink socket\n")
+    with pytest.raises(ModuleFailure, match="^ss -Hltnp failed: Cannot open netlink socket$"):
+        run(dict(ports=[5000], expected={}), False, fake_host)

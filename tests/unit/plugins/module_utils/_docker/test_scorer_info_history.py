@@ -79,7 +79,7 @@ def test_each_scorer_reads_its_own_records():
     assert churn["previous"] is None and upsell["previous"] is records[0]
 
 
-def test_a_previous_version_whose_model_file_was_pruned_is_not_offered(tmp_path):
+def test_a_previous_version_whose_model_file_was_pruned_is_not_offered(tmp_path, fake_host):
     history_dir = tmp_path / "history"
     for sha in (SHA_A, SHA_B):
         model = tmp_path / ("%s.zip" % sha[:4])
@@ -87,7 +87,7 @@ def test_a_previous_version_whose_model_file_was_pruned_is_not_offered(tmp_path)
         values = dict((name, spec.get("default")) for name, spec in ARGUMENT_SPEC.items())
         values.update(path=str(history_dir), scorer="churn-model", outcome="deployed", model_path=str(model),
                       model_sha256=sha, image_id=IMAGE_1, image_digest=DIGEST_1, keep=1)
-        run(values, check_mode=False)
+        run(values, False, fake_host)
     scorers = with_history([running(sha=SHA_B, image_id=IMAGE_1)], read(str(history_dir)), PREFIX)
     with pytest.raises(AnsibleFilterError, match="churn-model"):
         scorer_rollback_items(scorers, [{"name": "churn-model", "model_id": 101, "host_port": 8081}])

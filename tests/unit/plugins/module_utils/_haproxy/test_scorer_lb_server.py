@@ -1,10 +1,13 @@
 """scorer_lb_server's steps, against a fake balancer whose sessions end and whose health checks
 see a server UP over successive polls, on a fake clock: the order of the runtime calls, the
-bounded waits, check mode, idempotence and what is left when a wait runs out."""
+bounded waits, check mode, idempotence and what is left when a wait runs out; the module's run
+(the diff only when asked, a failure naming the socket with the steps taken)."""
 
 import pytest
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.server import ServerError, ServerRotation
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy import server as server_logic
+from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.server import ServerError, ServerRotation, run
 
 CHURN, UPSELL = "scorer_churn-model", "scorer_upsell"
 STATUS_OF = {"drain": "DRAIN", "maint": "MAINT"}
@@ -256,3 +259,50 @@ def test_the_diff_shows_state_and_weight_before_and_after():
         "before": {churn: {"state": "maint", "weight": 100}, upsell: {"state": "ready", "weight": 50}},
         "after": {churn: {"state": "ready", "weight": 10}, upsell: {"state": "ready", "weight": 10}},
     }
+
+
+# -- the run: options, the balancer's socket, the diff asked and the partial result of a failure ----
+
+@pytest.fixture
+def balancer_at(monkeypatch, tmp_path):
+    """The fake balancer the run's Runtime(socket, timeout) reaches; its socket a file in tmp_path."""
+    socket_path = tmp_path / "admin.sock"
+    socket_path.touch()
+
+    def install(balancer):
+        monkeypatch.setattr(server_logic, "Runtime", lambda path, timeout: balancer)
+        return str(socket_path)
+    return install
+
+
+def test_the_run_returns_the_diff_only_when_a_diff_is_asked(balancer_at, fake_host):
+    socket_path = balancer_at(FakeBalancer(line()))
+    result = run(params(state="maint", socket=socket_path, wait=False), False, fake_host)
+    assert result["changed"] is True and result["actions"] == ["%s/scorer1: drain" % CHURN, "%s/scorer1: maint" % CHURN]
+    assert "diff" not in result
+    fake_host.diff = True
+    result = run(params(state="maint", socket=socket_path, wait=False), False, fake_host)
+    assert result["changed"] is False and result["diff"]["after"] == {"%s/scorer1" % CHURN: dict(state="maint", weight=100)}
+
+
+def test_a_failed_run_names_the_socket_and_returns_the_steps_taken(balancer_at, fake_host):
+    balancer = FakeBalancer(line(scur=5), ends_per_poll=0)
+    socket_path = balancer_at(balancer)
+    with pytest.raises(ModuleFailure) as failed:
+        run(params(state="drain", socket=socket_path, wait_timeout=0.01), False, fake_host)
+    assert failed.value.msg.startswith("scorer1: not drained of its sessions after 0.01 s: ")
+    assert failed.value.msg.endswith(" (balancer socket %s)" % socket_path)
+    assert failed.value.result == dict(actions=["%s/scorer1: drain" % CHURN])
+
+
+def test_check_mode_without_the_balancers_socket_previews_nothing(fake_host, tmp_path):
+    missing = str(tmp_path / "no-haproxy-yet.sock")
+    assert run(params(socket=missing), True, fake_host) == dict(
+        changed=False, actions=[], servers=[],
+        msg="check mode: no runtime API at %s yet (HAProxy not installed?); nothing to preview" % missing)
+
+
+@pytest.mark.parametrize("overrides", [dict(wait_timeout=0), dict(socket_timeout=-1.0)])
+def test_timeouts_of_no_time_are_refused(fake_host, overrides):
+    with pytest.raises(ModuleFailure, match="^wait_timeout and socket_timeout must be more than 0 seconds$"):
+        run(params(**overrides), False, fake_host)

@@ -6,10 +6,11 @@ import os
 
 import pytest
 
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer import history
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.history import (
     ARGUMENT_SPEC,
-    HistoryError,
+    change,
     previous_good,
     read,
     run,
@@ -55,12 +56,12 @@ def log_lines(path):
 
 def deploy(place, sha, name=None, **overrides):
     model = place(name or "%s.zip" % sha[:4], content=sha.encode())
-    return run(params(place.history, model_path=model, model_sha256=sha, **overrides), check_mode=False)
+    return change(params(place.history, model_path=model, model_sha256=sha, **overrides), check_mode=False)
 
 
 def test_a_deployed_version_keeps_its_model_file_as_a_hard_link_and_is_logged(place):
     model = place()
-    result = run(params(place.history, model_path=model, model_sha256=SHA_A.upper()), check_mode=False)
+    result = change(params(place.history, model_path=model, model_sha256=SHA_A.upper()), check_mode=False)
     kept = place.history / "models" / "churn-model" / ("%s.zip" % SHA_A)
     assert result["changed"] is True and result["removed"] == []
     assert result["record"]["kept_model"] == str(kept)
@@ -83,7 +84,7 @@ def test_a_copy_is_kept_where_a_hard_link_cannot_be_made(place, monkeypatch):
         raise OSError(18, "Invalid cross-device link")
     monkeypatch.setattr(history.os, "link", no_link)
     model = place(content=b"the model bytes")
-    kept = run(params(place.history, model_path=model, model_sha256=SHA_A), check_mode=False)["record"]["kept_model"]
+    kept = change(params(place.history, model_path=model, model_sha256=SHA_A), check_mode=False)["record"]["kept_model"]
     assert os.stat(kept).st_ino != os.stat(model).st_ino
     assert open(kept, "rb").read() == b"the model bytes"
     assert os.stat(kept).st_mode & 0o777 == 0o644
@@ -91,7 +92,7 @@ def test_a_copy_is_kept_where_a_hard_link_cannot_be_made(place, monkeypatch):
 
 def test_check_mode_writes_nothing_but_returns_the_record(place):
     model = place()
-    result = run(params(place.history, model_path=model, model_sha256=SHA_A), check_mode=True)
+    result = change(params(place.history, model_path=model, model_sha256=SHA_A), check_mode=True)
     assert result["changed"] is True
     assert (result["record"]["outcome"], result["record"]["model_sha256"]) == ("deployed", SHA_A)
     assert result["record"]["kept_model"].endswith("/models/churn-model/%s.zip" % SHA_A)
@@ -99,8 +100,8 @@ def test_check_mode_writes_nothing_but_returns_the_record(place):
 
 
 def test_a_failed_version_keeps_no_file(place):
-    result = run(params(place.history, outcome="failed", model_path=place(), model_sha256=SHA_A, reason="boom"),
-                 check_mode=False)
+    result = change(params(place.history, outcome="failed", model_path=place(), model_sha256=SHA_A, reason="boom"),
+                    check_mode=False)
     assert result["record"]["kept_model"] is None
     assert not (place.history / "models").exists()
     assert [(r["outcome"], r["reason"]) for r in log_lines(place.history)] == [("failed", "boom")]
@@ -109,7 +110,7 @@ def test_a_failed_version_keeps_no_file(place):
 def test_only_the_last_keep_versions_that_served_keep_their_files(place):
     deploy(place, SHA_A, keep=2)
     deploy(place, SHA_B, keep=2)
-    run(params(place.history, outcome="failed", model_path=place(), model_sha256=SHA_D, keep=2), check_mode=False)
+    change(params(place.history, outcome="failed", model_path=place(), model_sha256=SHA_D, keep=2), check_mode=False)
     result = deploy(place, SHA_C, keep=2)
     assert result["removed"] == ["%s.zip" % SHA_A]
     assert sorted(os.listdir(str(place.history / "models" / "churn-model"))) == ["%s.zip" % SHA_B, "%s.zip" % SHA_C]
@@ -132,7 +133,7 @@ def test_pruning_leaves_other_scorers_alone(place):
 def test_state_absent_removes_the_kept_files_and_records_the_removal(place):
     deploy(place, SHA_A)
     deploy(place, SHA_B, scorer="upsell")
-    result = run(params(place.history, state="absent", outcome=None), check_mode=False)
+    result = change(params(place.history, state="absent", outcome=None), check_mode=False)
     assert (result["changed"], result["removed"], result["record"]["outcome"]) == (True, ["%s.zip" % SHA_A], "removed")
     assert not (place.history / "models" / "churn-model").exists()
     assert (place.history / "models" / "upsell").exists()
@@ -141,7 +142,7 @@ def test_state_absent_removes_the_kept_files_and_records_the_removal(place):
 
 def test_state_absent_in_check_mode_removes_nothing(place):
     deploy(place, SHA_A)
-    result = run(params(place.history, state="absent", outcome=None), check_mode=True)
+    result = change(params(place.history, state="absent", outcome=None), check_mode=True)
     assert (result["changed"], result["removed"]) == (True, ["%s.zip" % SHA_A])
     assert (place.history / "models" / "churn-model" / ("%s.zip" % SHA_A)).exists()
     assert len(log_lines(place.history)) == 1
@@ -149,15 +150,15 @@ def test_state_absent_in_check_mode_removes_nothing(place):
 
 def test_state_absent_of_an_unknown_scorer_changes_nothing(place):
     deploy(place, SHA_A, scorer="upsell")
-    result = run(params(place.history, state="absent", outcome=None), check_mode=False)
+    result = change(params(place.history, state="absent", outcome=None), check_mode=False)
     assert result == dict(changed=False, record=None, removed=[])
     assert len(log_lines(place.history)) == 1
 
 
 def test_state_absent_twice_changes_nothing_the_second_time(place):
     deploy(place, SHA_A)
-    run(params(place.history, state="absent", outcome=None), check_mode=False)
-    again = run(params(place.history, state="absent", outcome=None), check_mode=False)
+    change(params(place.history, state="absent", outcome=None), check_mode=False)
+    again = change(params(place.history, state="absent", outcome=None), check_mode=False)
     assert again["changed"] is False
     assert [r["outcome"] for r in log_lines(place.history)] == ["deployed", "removed"]
 
@@ -220,25 +221,43 @@ def test_previous_good_is_none_without_an_earlier_version():
 
 @pytest.mark.parametrize("missing", ["model_path", "model_sha256"])
 @pytest.mark.parametrize("outcome", ["deployed", "rolled_back"])
-def test_a_served_version_without_its_model_file_or_digest_is_refused(place, missing, outcome):
+def test_a_served_version_without_its_model_file_or_digest_is_refused(place, missing, outcome, fake_host):
     values = params(place.history, outcome=outcome, model_path=place(), model_sha256=SHA_A)
     values[missing] = None
-    with pytest.raises(HistoryError, match="a %s version needs model_path and model_sha256" % outcome):
-        run(values, check_mode=False)
+    with pytest.raises(ModuleFailure, match="a %s version needs model_path and model_sha256" % outcome):
+        run(values, False, fake_host)
     assert not place.history.exists()
 
 
-def test_a_served_version_whose_model_file_is_not_there_is_refused(place):
-    with pytest.raises(HistoryError, match="model_path /nowhere/model.zip is not a file on this host"):
-        run(params(place.history, model_path="/nowhere/model.zip", model_sha256=SHA_A), check_mode=False)
+def test_a_served_version_whose_model_file_is_not_there_is_refused(place, fake_host):
+    with pytest.raises(ModuleFailure, match="model_path /nowhere/model.zip is not a file on this host"):
+        run(params(place.history, model_path="/nowhere/model.zip", model_sha256=SHA_A), False, fake_host)
 
 
 @pytest.mark.parametrize("keep", [0, -1])
-def test_keep_below_one_is_refused(place, keep):
-    with pytest.raises(HistoryError, match="keep must be 1 or more, got %d" % keep):
-        run(params(place.history, model_path=place(), model_sha256=SHA_A, keep=keep), check_mode=False)
+def test_keep_below_one_is_refused(place, keep, fake_host):
+    with pytest.raises(ModuleFailure, match="keep must be 1 or more, got %d" % keep):
+        run(params(place.history, model_path=place(), model_sha256=SHA_A, keep=keep), False, fake_host)
 
 
-def test_an_outcome_is_needed_to_record(place):
-    with pytest.raises(HistoryError, match="outcome is required"):
-        run(params(place.history, outcome=None), check_mode=False)
+def test_an_outcome_is_needed_to_record(place, fake_host):
+    with pytest.raises(ModuleFailure, match="outcome is required"):
+        run(params(place.history, outcome=None), False, fake_host)
+
+
+def test_the_run_returns_the_record_with_its_diff_only_when_a_diff_is_asked(place, fake_host):
+    values = params(place.history, model_path=place(), model_sha256=SHA_A)
+    result = run(values, True, fake_host)
+    assert result["changed"] is True and result["record"]["model_sha256"] == SHA_A and "diff" not in result
+    fake_host.diff = True
+    result = run(values, True, fake_host)
+    assert result["diff"] == dict(before="", after=json.dumps(result["record"], sort_keys=True) + "\n")
+    assert not place.history.exists()
+    assert run(params(place.history, state="absent", outcome=None), True, fake_host)["diff"] == dict(before="", after="")
+
+
+def test_a_history_that_cannot_be_written_fails_naming_its_directory(place, fake_host):
+    blocked = place.history
+    blocked.write_text("a file where the directory should be")
+    with pytest.raises(ModuleFailure, match="^cannot write the deployment history under %s: " % blocked):
+        run(params(blocked, outcome="failed"), False, fake_host)
