@@ -24,7 +24,9 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.engine im
     DockerException,
     Engine,
     EngineError,
+    EngineUnreachable,
     connect,
+    unreachable,
 )
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.health import gate_of, wait_healthy as health_gate
 from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.options import (
@@ -244,6 +246,8 @@ def run(params, check_mode, host):
         return scorer.run()
     except (ScorerError, EngineError) as e:
         raise ModuleFailure(str(e), actions=scorer.actions, **result)
+    except EngineUnreachable as e:
+        raise ModuleFailure(str(unreachable(params, e)), actions=scorer.actions, **result)
     except DockerException as e:
         raise ModuleFailure('Docker Engine error: %s' % e, actions=scorer.actions, **result)
 

@@ -21,9 +21,11 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.engine im
     HAS_DOCKER,
     DockerException,
     EngineError,
+    EngineUnreachable,
     NotFound,
     connect,
     published_url,
+    unreachable,
 )
 from ansible_collections.sparkflows.mlops.plugins.module_utils._common.masking import masked
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.history import previous_good, read as read_history
@@ -133,6 +135,8 @@ def run(params, check_mode, host):
         scorers = read(connect(params), params)
     except EngineError as e:
         raise ModuleFailure(str(e))
+    except EngineUnreachable as e:
+        raise ModuleFailure(str(unreachable(params, e)))
     except DockerException as e:
         raise ModuleFailure('Docker Engine error: %s' % e)
     result = dict(changed=False, scorers=scorers)

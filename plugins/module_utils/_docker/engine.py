@@ -32,6 +32,8 @@ try:
     # Imported here once for the scorer modules (they import them from this file).
     from docker.errors import APIError, DockerException, ImageNotFound, NotFound  # pylint: disable=unused-import
     from docker.utils import parse_bytes  # pylint: disable=unused-import
+    # What the SDK raises when nothing answers at docker_host (a missing socket, a closed port).
+    from requests.exceptions import ConnectionError as EngineUnreachable  # pylint: disable=unused-import
     HAS_DOCKER = True
     DOCKER_IMPORT_ERROR = None
 except ImportError as e:  # reported by the module, with the requirement's name
@@ -39,6 +41,9 @@ except ImportError as e:  # reported by the module, with the requirement's name
     DOCKER_IMPORT_ERROR = e
     docker = parse_bytes = None
     DockerException = APIError = ImageNotFound = NotFound = Exception
+
+    class EngineUnreachable(Exception):
+        """Never raised: without the SDK the modules fail before any call."""
 
 ENGINE_ARGSPEC = dict(
     docker_host=dict(type='str', default='unix:///var/run/docker.sock'),
@@ -50,6 +55,11 @@ POLL_SECONDS = 0.25
 
 class EngineError(Exception):
     """The engine cannot be reached or used; one clear message."""
+
+
+def unreachable(params, error):
+    """The EngineError of a docker_host nothing answers at."""
+    return EngineError('cannot reach the Docker Engine at %s: %s' % (params['docker_host'], error))
 
 
 def connect(params):

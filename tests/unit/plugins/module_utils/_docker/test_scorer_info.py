@@ -5,8 +5,17 @@ import copy
 import json
 import pathlib
 
+import pytest
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._common.module import ModuleFailure
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer import labels as label_keys
-from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.container_info import describe, managed_names
+from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.container_info import (
+    ARGUMENT_SPEC,
+    describe,
+    managed_names,
+    run,
+)
 
 RECORDED = json.loads((pathlib.Path(__file__).parent.parent / "fixtures" / "scorer_container_inspect.json").read_text())
 
@@ -49,3 +58,11 @@ def test_a_secret_looking_label_is_masked_and_the_env_never_returned():
     assert scorer["labels"]["io.sparkflows.api_token"] == "********"
     assert scorer["labels"][label_keys.MODEL_ID] == "101"
     assert "secret-" not in json.dumps(scorer)
+
+
+def test_a_docker_host_nothing_answers_at_is_one_clear_failure(tmp_path, fake_host):
+    """A missing socket: the SDK's connection error becomes one line naming docker_host."""
+    socket = "unix://%s" % (tmp_path / "no-docker.sock")
+    params = ArgumentSpecValidator(ARGUMENT_SPEC).validate({"docker_host": socket, "docker_timeout": 5}).validated_parameters
+    with pytest.raises(ModuleFailure, match="cannot reach the Docker Engine at %s: " % socket):
+        run(params, False, fake_host)
