@@ -76,9 +76,12 @@ class CallbackModule(CallbackBase):
         task = self.task
         if task.action.rsplit('.', 1)[-1] in NO_MODULE:
             return 'no module'
+        # Where it ran: the delegated host's variables (absent from a no_log result), or the
+        # task's fields as the worker templated them.
         delegated = result._result.get('_ansible_delegated_vars') or {}
+        delegate_to = (getattr(result, '_task_fields', None) or {}).get('delegate_to')
         if task.connection == 'local' or delegated.get('ansible_connection') == 'local' or \
-                delegated.get('ansible_delegated_host') in ('localhost', '127.0.0.1'):
+                delegate_to in ('localhost', '127.0.0.1'):
             return 'module on the controller'
         if task.action in self.modules:
             return 'module, again'
