@@ -70,7 +70,7 @@ def connect(params):
         return docker.APIClient(base_url=params['docker_host'], timeout=params['docker_timeout'],
                                 version=params['docker_api_version'])
     except DockerException as e:
-        raise EngineError('cannot reach the Docker Engine at %s: %s' % (params['docker_host'], e))
+        raise unreachable(params, e)
 
 
 def published_url(container, container_port):
