@@ -37,6 +37,8 @@ if [ $# -eq 0 ]; then
     # links it (tests/utils/module.py: .cache/collections beside tests/): there, the mutated copy.
     mkdir -p "$work/mutants/.cache/collections/ansible_collections/sparkflows"
     cp tests/mutation/sfmlops_mutmut_plugin.py "$work/mutants/"
+    # Unit tests that hold a rule's constant against a role's defaults read roles/ beside tests/.
+    ln -s "$checkout/roles" "$work/mutants/roles"
     ln -s ../../../../ansible_collections/sparkflows/mlops \
         "$work/mutants/.cache/collections/ansible_collections/sparkflows/mlops"
 fi

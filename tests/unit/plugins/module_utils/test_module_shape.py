@@ -8,8 +8,12 @@ import pathlib
 
 import pytest
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[4]
-MODULE_UTILS = REPO_ROOT / "plugins" / "module_utils"
+import ansible_collections.sparkflows.mlops.plugins.module_utils as module_utils_package
+
+# The collection the tests import (the checkout, or make mutation's staged copy), not a path
+# relative to this file.
+MODULE_UTILS = pathlib.Path(list(module_utils_package.__path__)[0]).resolve()
+REPO_ROOT = MODULE_UTILS.parent.parent
 PACKAGE = "ansible_collections.sparkflows.mlops.plugins.module_utils."
 COMMON_MODULE = PACKAGE + "_common.module"
 OWNER = MODULE_UTILS / "_common" / "module.py"

@@ -4,6 +4,7 @@ result of run is the module's; a ModuleFailure fails it with its msg and partial
 mode, the diff flag and the parameters as the argument spec made them reach run; the host gives
 warnings, commands, executables and file options; secret map values are hidden."""
 
+import copy
 import json
 import os
 import stat
@@ -19,9 +20,11 @@ SPEC = dict(name=dict(type="str", required=True), count=dict(type="int", default
 
 
 def module_run(capsys, run, args, argument_spec=None, **module_kwargs):
-    """(exit code, result) of run_module(run, argument_spec (SPEC), **module_kwargs) given args."""
+    """(exit code, result) of run_module(run, argument_spec (SPEC), **module_kwargs) given args.
+    The spec is copied: AnsibleModule adds the file options to the dict it is given
+    (add_file_common_args), which would leak into the tests that run after."""
     with patch_module_args(args), pytest.raises(SystemExit) as exited:
-        run_module(run, argument_spec or SPEC, **module_kwargs)
+        run_module(run, copy.deepcopy(argument_spec or SPEC), **module_kwargs)
     return exited.value.code, json.loads(capsys.readouterr().out)
 
 
