@@ -18,6 +18,11 @@ description:
     C(scorer_lb_source_addresses) when set (addresses or networks), else the default IPv4 and IPv6
     addresses of its gathered facts; as C(ipv4) and C(ipv6) networks. A balancer with neither, or
     an address that is not one, is refused naming it.
+  - V(groups) - the names of the two inventory groups, V(scorers) (C(scorer_lb_scorer_group) of role
+    C(scorer_lb), default V(scorers)) and V(balancers) (C(scorer_balancer_group) of role C(scorer),
+    default V(scorer_lbs)). The playbooks choose their hosts by it; a play's hosts are chosen before
+    any inventory variable exists, so to rename the groups pass both variables with C(-e) (or as AWX
+    extra variables).
   - V(backends) - which hosts of O(group) (the scorer hosts) serve which model, and where. Each
     model of a host's C(scorer_models) (but those of C(state=absent)) is a server of the model's
     backend at the host's C(scorer_lb_address) (else its C(ansible_host), else its name) and the
@@ -27,14 +32,16 @@ description:
     (else role C(scorer)'s default V(/health)), which must be the same on every host that serves it.
 options:
   _terms:
-    description: What to return, V(balancers), V(sources) or V(backends).
+    description: What to return, V(balancers), V(sources), V(backends) or V(groups).
     required: true
     type: list
     elements: str
   group:
-    description: The inventory group of the hosts read (the balancers', or the scorer hosts').
+    description:
+      - The inventory group of the hosts read (the balancers', or the scorer hosts').
+      - Default, the balancers' group for V(balancers) and V(sources), the scorer hosts' for
+        V(backends), as V(groups) names them.
     type: str
-    required: true
 author:
   - sparkflows.mlops maintainers (@sparkflows)
 """
@@ -51,6 +58,11 @@ EXAMPLES = r"""
 - name: The backends of the scorers group
   ansible.builtin.debug:
     msg: "{{ lookup('sparkflows.mlops.scorer_fleet', 'backends', group='scorers') }}"
+
+# A play of the scorer hosts, whatever the group is called (-e scorer_lb_scorer_group=web).
+- name: Scorer hosts
+  hosts: "{{ lookup('sparkflows.mlops.scorer_fleet', 'groups').scorers }}"
+  tasks: []
 """
 
 RETURN = r"""
@@ -60,6 +72,7 @@ _raw:
     - V(sources) - one dict, C(ipv4) and C(ipv6), each a list of networks (an address is a /32 or /128).
     - V(backends) - a list of backends, each with C(name), C(model), C(port), C(health_path) and
       C(servers) (C(name), C(address), C(port)).
+    - V(groups) - one dict, C(scorers) and C(balancers).
   type: list
 """
 
@@ -67,9 +80,15 @@ from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.runtime import DEFAULT_SOCKET
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.lb import LbRuleError, backends, sources
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.lb import (
+    BALANCER_GROUP, SCORER_GROUP, LbRuleError, backends, sources)
 
-WHAT = ('balancers', 'sources', 'backends')
+WHAT = ('balancers', 'sources', 'backends', 'groups')
+# The variable that names each group, and its default (the roles' defaults; a unit test holds them).
+GROUP_VARIABLES = dict(scorers=('scorer_lb_scorer_group', SCORER_GROUP),
+                       balancers=('scorer_balancer_group', BALANCER_GROUP))
+# The group each answer reads by default.
+GROUP_READ = dict(balancers='balancers', sources='balancers', backends='scorers')
 
 
 def _listed(value):
@@ -116,5 +135,24 @@ class LookupModule(LookupBase):
         if len(terms) != 1 or terms[0] not in WHAT:
             raise AnsibleLookupError('scorer_fleet takes one of %s, got %s' % (', '.join(WHAT), terms))
         variables = variables or {}
-        hosts = (variables.get('groups') or {}).get(self.get_option('group')) or []
+        names = self.group_names(variables)
+        if terms[0] == 'groups':
+            return [names]
+        group = self.get_option('group') or names[GROUP_READ[terms[0]]]
+        hosts = (variables.get('groups') or {}).get(group) or []
         return [fleet(terms[0], hosts, variables.get('hostvars') or {})]
+
+    def group_names(self, variables):
+        """{scorers, balancers}: the group names as the variables give them (templated: at a task they
+        may be templates), else the roles' defaults."""
+        names = {}
+        for key, (variable, default) in GROUP_VARIABLES.items():
+            value = self._templar.template(variables[variable]) if variable in variables else None
+            names[key] = self._group_name(variable, value) or default
+        return names
+
+    @staticmethod
+    def _group_name(variable, value):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise AnsibleLookupError('%s must name an inventory group, not %r' % (variable, value))
+        return value.strip() if value else None

@@ -15,6 +15,10 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.image imp
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.models import problems
 
 BACKEND_PREFIX = 'scorer_'
+# The inventory groups of the scorer hosts and of their balancers when no other names are given
+# (roles scorer_lb and scorer default scorer_lb_scorer_group and scorer_balancer_group to them).
+SCORER_GROUP = 'scorers'
+BALANCER_GROUP = 'scorer_lbs'
 # Canary thresholds and their defaults (role scorer documents them as scorer_canary_*).
 THRESHOLDS = dict(max_5xx_ratio=0.01, max_connection_errors=0, max_response_ms=1000, min_requests=0)
 

@@ -15,6 +15,7 @@ from ansible.errors import AnsibleLookupError
 from ansible_collections.sparkflows.mlops.plugins.lookup.scorer_fleet import fleet
 from ansible_collections.sparkflows.mlops.plugins.module_utils._haproxy.runtime import DEFAULT_SOCKET
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.image import HEALTH_PATH
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.lb import BALANCER_GROUP, SCORER_GROUP
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[4]
 CHURN = {"name": "churn-model", "model_id": 101, "host_port": 8081, "lb_port": 9081}
@@ -111,13 +112,14 @@ def test_a_host_not_in_hostvars_is_named():
 def test_the_lookup_reads_the_group_and_refuses_an_unknown_term(tmp_path):
     # As Ansible runs it (its options come from its documentation), on an inventory of its own.
     inventory = tmp_path / "hosts.yml"
-    inventory.write_text(yaml.safe_dump({"all": {"children": {"scorer_lbs": {"hosts": {
-        "lb1": {"scorer_lb_socket": "/run/lb1.sock"}, "lb2": {}}}}}}))
+    inventory.write_text(yaml.safe_dump({"all": {"children": {
+        "scorer_lbs": {"hosts": {"lb1": {"scorer_lb_socket": "/run/lb1.sock"}, "lb2": {}}},
+        "edge": {"hosts": {"lb3": {}}}}}}))
 
-    def lookup(expression):
+    def lookup(expression, *extra):
         shown = subprocess.run(
             ["ansible", "-i", str(inventory), "localhost", "-m", "ansible.builtin.debug", "-a",
-             "msg={{ %s | to_json }}" % expression], capture_output=True, text=True, timeout=120, check=False,
+             "msg={{ %s | to_json }}" % expression] + list(extra), capture_output=True, text=True, timeout=120, check=False,
             env=dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg"), ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
                      ANSIBLE_STDOUT_CALLBACK="json"))
         result = json.loads(shown.stdout)["plays"][0]["tasks"][0]["hosts"]["localhost"]
@@ -126,5 +128,25 @@ def test_the_lookup_reads_the_group_and_refuses_an_unknown_term(tmp_path):
     assert json.loads(lookup("lookup('sparkflows.mlops.scorer_fleet', 'balancers', group='scorer_lbs')")) == [
         {"name": "lb1", "socket": "/run/lb1.sock", "addresses": []}, {"name": "lb2", "socket": DEFAULT_SOCKET, "addresses": []}]
     assert json.loads(lookup("lookup('sparkflows.mlops.scorer_fleet', 'balancers', group='missing')")) == []
-    assert "scorer_fleet takes one of balancers, sources, backends" in lookup(
+    assert "scorer_fleet takes one of balancers, sources, backends, groups" in lookup(
         "lookup('sparkflows.mlops.scorer_fleet', 'hosts', group='scorer_lbs')")
+    # Without group=, the balancers' group as scorer_balancer_group names it (-e, as AWX sends it).
+    assert [b["name"] for b in json.loads(lookup("lookup('sparkflows.mlops.scorer_fleet', 'balancers')"))] == ["lb1", "lb2"]
+    assert [b["name"] for b in json.loads(lookup("lookup('sparkflows.mlops.scorer_fleet', 'balancers')",
+                                                 "-e", "scorer_balancer_group=edge"))] == ["lb3"]
+    assert json.loads(lookup("lookup('sparkflows.mlops.scorer_fleet', 'groups')")) == {
+        "scorers": SCORER_GROUP, "balancers": BALANCER_GROUP}
+    assert json.loads(lookup("lookup('sparkflows.mlops.scorer_fleet', 'groups')", "-e",
+                             '{"scorer_lb_scorer_group": "web", "scorer_balancer_group": "edge"}')) == {
+        "scorers": "web", "balancers": "edge"}
+    assert "scorer_balancer_group must name an inventory group, not ''" in lookup(
+        "lookup('sparkflows.mlops.scorer_fleet', 'groups')", "-e", "scorer_balancer_group=")
+
+
+@pytest.mark.parametrize("role, variable, default", [("scorer_lb", "scorer_lb_scorer_group", SCORER_GROUP),
+                                                     ("scorer", "scorer_balancer_group", BALANCER_GROUP)])
+def test_the_group_names_are_the_roles_defaults(role, variable, default):
+    defaults = yaml.safe_load((REPO_ROOT / "roles" / role / "defaults" / "main.yml").read_text())
+    specs = yaml.safe_load((REPO_ROOT / "roles" / role / "meta" / "argument_specs.yml").read_text())
+    assert defaults[variable] == default
+    assert specs["argument_specs"]["main"]["options"][variable]["default"] == default
