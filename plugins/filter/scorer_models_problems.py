@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.models import problems
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.models import host_problems, problems
 
 DOCUMENTATION = r"""
 name: scorer_models_problems
@@ -15,8 +15,9 @@ description:
     with C(model_name)) and a C(host_port), and with balancers an C(lb_port). Names and host ports
     are unique on a host. A C(memory) is a size such as C(512m) or C(2g), a C(cpus) 0 (no limit) or
     more.
-  - Role M(sparkflows.mlops.scorer) fails on the first run of its validation with every problem, before
-    anything changes.
+  - With O(host), the problems of that scorer host's inputs, each line starting with its name, an
+    unset O(image) and an empty list among them. Role M(sparkflows.mlops.scorer) refuses those of every
+    host of a run together, before any host changes.
 options:
   _input:
     description: C(scorer_models).
@@ -35,6 +36,12 @@ options:
     description: C(scorer_cpus), the CPU limit of every scorer without its own; 0 for none.
     type: raw
     default: 0
+  host:
+    description: The scorer host whose inputs these are; given, O(image) is checked and each line names the host.
+    type: str
+  image:
+    description: C(scorer_image), checked with O(host).
+    type: str
 author:
   - sparkflows.mlops maintainers (@sparkflows)
 """
@@ -56,7 +63,9 @@ _value:
 """
 
 
-def scorer_models_problems(models, with_balancers=False, memory='', cpus=0):
+def scorer_models_problems(models, with_balancers=False, memory='', cpus=0, host=None, image=None):
+    if host:
+        return host_problems(host, models, image, bool(with_balancers), memory, cpus)
     return problems(models, bool(with_balancers), memory, cpus)
 
 

@@ -95,3 +95,13 @@ def problems(models, with_balancers=False, memory='', cpus=0):
         found.append('Two scorers would share a name or a host port: names %s, ports %s' % (
             ', '.join(names), ', '.join(str(p) for p in ports)))
     return found
+
+
+def host_problems(host, models, image, with_balancers=False, memory='', cpus=0):
+    """The problems of one scorer host's inputs, each line naming the host: scorer_image and at
+    least one model set, and problems() of the list. Role scorer refuses those of every host of a
+    run together, before any host changes."""
+    found = [] if image else ['scorer_image is not set (the scorer image repository, without a tag)']
+    if isinstance(models, list) and not models:
+        found.append('scorer_models lists no model (set at least one)')
+    return ['%s: %s' % (host, line) for line in found + problems(models, with_balancers, memory, cpus)]

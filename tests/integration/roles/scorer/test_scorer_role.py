@@ -261,7 +261,9 @@ def test_two_models_on_one_port_are_refused(fleet):
     models = [{"name": "churn", "model_id": 101, "host_port": 18999}, {"name": "upsell", "model_id": 102, "host_port": 18999}]
     refused = fleet.run("-e", json.dumps({"scorer_models": models}))
     assert refused.returncode != 0
-    assert "Two scorers would share a name or a host port" in refused.stdout
+    # Every host's problems in one message, each naming its host.
+    said = " ".join(refused.stdout.split())
+    assert all("%s: Two scorers would share a name or a host port" % host in said for host in HOSTS), said[-3000:]
     assert not any((fleet.tmp_path / host / "models").exists() for host in HOSTS)
 
 

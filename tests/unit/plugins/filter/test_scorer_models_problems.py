@@ -32,3 +32,11 @@ def test_a_bad_input_is_a_problem_line_not_an_error():
 
 def test_the_filter_is_registered():
     assert FilterModule().filters() == {"scorer_models_problems": scorer_models_problems}
+
+
+def test_a_host_s_problems_name_it_and_its_image_and_an_empty_list_are_checked():
+    assert scorer_models_problems([CHURN], host="scorer1", image="registry.example/scorer") == []
+    assert scorer_models_problems([], False, "huge", host="scorer1", image="") == [
+        "scorer1: scorer_image is not set (the scorer image repository, without a tag)",
+        "scorer1: scorer_models lists no model (set at least one)",
+        "scorer1: scorer_memory must be a size such as 512m or 2g (empty for none), got huge"]
