@@ -235,6 +235,10 @@ def test_a_run_asks_sparkflows_once_for_every_host_and_no_op_hosts_never_roll(tm
     assert len(downloads) == len(names), asked
     assert len(asked) - len(downloads) <= 2 + 2 * 1, asked
     assert all(score(port) == (200, {"predictions": [0, 0]}) for port in eight.ports.values())
+    # The plan, shown once for every host: each rolls, and why.
+    said = " ".join(first.stdout.split())
+    assert all("%s rolls; churn: its model file differs from the record in Sparkflows" % host in said for host in names), \
+        first.stdout[-3000:]
 
     emulator.control("reset", {})
     again = eight.run()
@@ -243,6 +247,7 @@ def test_a_run_asks_sparkflows_once_for_every_host_and_no_op_hosts_never_roll(tm
     asked = [(r["method"], r["path"]) for r in emulator.requests() if not r["path"].startswith("/_emulator")]
     # The release, the model list and a HEAD of the model's file: nothing per host.
     assert len(asked) <= 2 + 2 * 1, asked
+    assert "8 of 8 scorer hosts do not roll (verified in place): " + ", ".join(names) in " ".join(again.stdout.split())
     assert "PLAY [Standalone Docker scorers] ***" in again.stdout
     assert "skipping: no hosts matched" in again.stdout.split("PLAY [Standalone Docker scorers] ***")[1], \
         again.stdout[-3000:]

@@ -1,0 +1,100 @@
+"""The rollout plan from what the plan's play read on each host: registered results shaped as
+Ansible registers a loop (sparkflows_model_fetch over the models, scorer_container over the
+fetch results of the models whose copy is current)."""
+
+import pytest
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.plan import PlanError, host_plan, rollout_plan
+
+
+def fetched(name, changed):
+    return {"item": {"name": name}, "changed": changed}
+
+
+def run(name, changed, container_id="c0ffee", recreated=False, fields=()):
+    return {"item": {"item": {"name": name}}, "changed": changed, "recreated": recreated,
+            "changed_fields": list(fields), "container": {"id": container_id}}
+
+
+def reads(fetch=(), runs=(), orphans=(), preview_only=False):
+    return {"fetched": list(fetch), "run": list(runs), "orphans": list(orphans), "preview_only": preview_only}
+
+
+def test_a_host_with_nothing_to_change_keeps_every_scorer_and_does_not_roll():
+    plan = host_plan("s1", reads([fetched("churn", False)], [run("churn", False)]))
+    assert plan["keep"] == ["churn"] and plan["why"] == {} and plan["rolls"] is False
+
+
+def test_each_change_is_named_with_why():
+    plan = host_plan("s1", reads(
+        [fetched("churn", True), fetched("upsell", False), fetched("fraud", False), fetched("risk", False)],
+        [run("upsell", True, container_id=None, fields=["image_id", "labels"]),
+         run("fraud", True, recreated=True, fields=["image_id"]), run("risk", True, fields=["memory"])],
+        [{"container": "scorer-old", "scorer": "old", "leftover": False},
+         {"container": "scorer-risk-candidate", "scorer": "risk-candidate", "leftover": True}]))
+    assert (plan["fetch"], plan["create"], plan["replace"], plan["update"]) == (["churn"], ["upsell"], ["fraud"], ["risk"])
+    assert plan["remove"] == ["scorer-old", "scorer-risk-candidate"] and plan["keep"] == []
+    assert plan["why"] == {
+        "churn": "its model file differs from the record in Sparkflows: downloaded, its scorer replaced",
+        "upsell": "no scorer runs it yet: created",
+        "fraud": "its scorer differs (image_id): replaced blue/green",
+        "risk": "its scorer differs (memory): updated in place",
+        "scorer-old": "its model is no longer listed in scorer_models: removed with its model file",
+        "scorer-risk-candidate": "a blue/green leftover of an earlier run: removed"}
+    assert plan["rolls"] is True
+
+
+def test_removals_alone_do_not_roll_the_host():
+    # They happen in the plan's play: the model's balancer entries went with the inventory.
+    plan = host_plan("s1", reads([fetched("churn", False)], [run("churn", False)],
+                                 [{"container": "scorer-old", "scorer": "old", "leftover": False}]))
+    assert plan["remove"] == ["scorer-old"] and plan["rolls"] is False
+
+
+def test_skipped_and_failed_results_change_nothing():
+    plan = host_plan("s1", reads([dict(fetched("churn", True), skipped=True)], [dict(run("upsell", True), failed=True)]))
+    assert plan["fetch"] == [] and plan["keep"] == ["upsell"] and plan["rolls"] is False
+
+
+def test_a_preview_that_could_not_read_the_scorers_rolls_nothing_but_names_the_fetches():
+    plan = host_plan("s1", reads([fetched("churn", True)], preview_only=True))
+    assert plan["fetch"] == ["churn"] and plan["preview_only"] is True and plan["rolls"] is False
+
+
+@pytest.mark.parametrize("bad", [None, {}, {"fetched": "x"}])
+def test_a_host_without_reads_is_named(bad):
+    with pytest.raises(PlanError, match="^scorer host s1 has no reads to plan from"):
+        host_plan("s1", bad)
+
+
+def test_the_fleet_rolls_the_changing_hosts_in_order_the_first_the_canary():
+    hosts = ["s1", "s2", "s3"]
+    plan = rollout_plan(hosts, [reads([fetched("churn", False)], [run("churn", False)]),
+                                reads([fetched("churn", True)]),
+                                reads([fetched("churn", False)], [run("churn", True, recreated=True, fields=["env"])])],
+                        canary=True, balancers=["lb1", "lb2"])
+    assert plan["rolling"] == ["s2", "s3"] and plan["steady"] == ["s1"] and plan["canary"] == "s2"
+    assert plan["balancers"] == {"lb1": {"drain_in_turn": ["s2", "s3"], "canary": "s2"},
+                                 "lb2": {"drain_in_turn": ["s2", "s3"], "canary": "s2"}}
+    assert plan["summary"] == [
+        "s2 (the canary) rolls; churn: its model file differs from the record in Sparkflows: downloaded, its scorer replaced",
+        "s3 rolls; churn: its scorer differs (env): replaced blue/green",
+        "1 of 3 scorer hosts do not roll (verified in place): s1"]
+
+
+@pytest.mark.parametrize("canary, balancers", [(False, ["lb1"]), (True, [])])
+def test_no_canary_without_scorer_canary_or_balancers(canary, balancers):
+    plan = rollout_plan(["s1"], [reads([fetched("churn", True)])], canary=canary, balancers=balancers)
+    assert plan["rolling"] == ["s1"] and plan["canary"] is None
+
+
+def test_nothing_to_change_anywhere_rolls_nobody():
+    plan = rollout_plan(["s1", "s2"], [reads([fetched("churn", False)], [run("churn", False)])] * 2, canary=True,
+                        balancers=["lb1"])
+    assert (plan["rolling"], plan["canary"], plan["steady"]) == ([], None, ["s1", "s2"])
+    assert plan["summary"] == ["2 of 2 scorer hosts do not roll (verified in place): s1, s2"]
+
+
+def test_hosts_and_reads_must_pair():
+    with pytest.raises(PlanError, match="2 scorer hosts but 1 reads"):
+        rollout_plan(["s1", "s2"], [reads()])
