@@ -9,7 +9,7 @@ Only the fields the user set are compared, plus the environment names this modul
 place, everything else (a limit lifted too: the engine cannot lift one in place) recreates the
 container, blue/green when it serves. The strategy takes plain values and an Engine
 (_docker/engine.py: a no-op run costs two inspect calls) and the health gate
-(_scorer/health.py), so that it is tested against fakes of both.
+(_docker/health.py), so that it is tested against fakes of both.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.engine im
     connect,
     unreachable,
 )
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.health import gate_of, wait_healthy as health_gate
+from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.health import gate_of, wait_healthy as health_gate
 from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.options import (
     ARGUMENT_SPEC,
     REQUIRED_IF,

@@ -58,3 +58,16 @@ def test_every_layer_folder_is_named(layer):
 @pytest.mark.parametrize("name", [n for n in NAMED if "<" not in n and "*" not in n])
 def test_every_file_named_exists(name):
     assert exists(name), "docs/architecture.md names %s, which is nowhere" % name
+
+
+# What each layer may import of the others (besides itself): the rules of _scorer run in filters on
+# the controller, which have no Docker SDK, HAProxy socket or Sparkflows to talk to.
+LAYER_IMPORTS = {"_scorer": {"_common"}, "_common": set()}
+
+
+@pytest.mark.parametrize("layer", sorted(LAYER_IMPORTS))
+def test_a_layer_imports_only_the_layers_it_may(layer):
+    imported = re.compile(r"^\s*from ansible_collections\.sparkflows\.mlops\.plugins\.module_utils\.(_\w+)", re.M)
+    wrong = sorted("%s imports %s" % (path.name, other) for path in (MODULE_UTILS / layer).glob("*.py")
+                   for other in imported.findall(path.read_text()) if other != layer and other not in LAYER_IMPORTS[layer])
+    assert wrong == [], "%s may import only %s: %s" % (layer, sorted(LAYER_IMPORTS[layer]) or "itself", wrong)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.engine import POLL_SECONDS
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.http import http_call
 from ansible_collections.sparkflows.mlops.plugins.module_utils._docker.options import ScorerError
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.http import http_call
 
 
 def gate_of(params):
