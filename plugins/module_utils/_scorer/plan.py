@@ -4,13 +4,72 @@
 """The rollout plan: what each scorer host's run changes and why, which hosts roll and in which
 order, the canary, and what each balancer does. Worked out once for every scorer host of a run
 from what the plan's play read on each (role scorer's tasks/changes.yml), before any host leaves
-the balancers' rotation. Role scorer reaches it through the scorer_rollout_plan filter."""
+the balancers' rotation. Role scorer reaches it through the scorer_rollout_plan filter.
+
+And the one shape of what a run runs (role scorer's tasks/run.yml): one item per scorer, from the
+models fetched (deploy_items, the scorer_run_items filter) or from the versions a rollback returns
+to (rollback_items, the scorer_rollback_items filter)."""
 
 from __future__ import annotations
 
 
 class PlanError(ValueError):
-    """Reads the plan cannot be worked out from; names the host."""
+    """Reads the plan cannot be worked out from, or a rollback that cannot be made; names the host
+    or the scorer."""
+
+
+# What a run takes of a scorer_models entry: never its env (an item is shown in loop results).
+ITEM_KEYS = ('name', 'host_port', 'memory', 'cpus', 'sample')
+
+
+def run_item(model, model_path, model_id, model_sha256=None, image_digest=None, release=None):
+    """One scorer as role scorer runs it: the model's name, ports, limits and sample, its model file
+    (path, Sparkflows id, sha256) and, to return to an earlier version, that version's image digest
+    and Sparkflows release."""
+    item = dict((key, model[key]) for key in ITEM_KEYS if key in model)
+    item.update(model_path=model_path, model_id=model_id, model_sha256=model_sha256 or None)
+    if image_digest:
+        item.update(image_digest=image_digest, release=release)
+    return item
+
+
+def deploy_items(fetched):
+    """The items of the models fetched: sparkflows_model_fetch's results over role scorer's models."""
+    if not isinstance(fetched, list) or not all(isinstance(r, dict) and isinstance(r.get('item'), dict) for r in fetched):
+        raise PlanError('the run items are made of sparkflows_model_fetch results over the models, got %r' % (fetched,))
+    return [run_item(r['item'], r.get('path'), r.get('model_id'), r.get('sha256')) for r in fetched]
+
+
+def rollback_items(scorers, models, selection=None):
+    """The items a rollback runs: for each model of selection (every listed model when empty), the
+    version it ran before its current one (scorer_info's scorers, read with a history path).
+    Refused as a whole, naming every scorer that cannot be rolled back."""
+    if not isinstance(scorers, list) or not isinstance(models, list):
+        raise PlanError('a rollback takes the scorers read and the listed models')
+    listed = dict((m.get('name'), m) for m in models if isinstance(m, dict))
+    names = ([selection] if isinstance(selection, str) else list(selection or [])) or sorted(listed)
+    unknown = [name for name in names if name not in listed]
+    if unknown:
+        raise PlanError('no listed model %s on this host (listed: %s)' % (', '.join(unknown), ', '.join(sorted(listed))))
+    by_scorer = dict((s.get('scorer'), s) for s in scorers if s.get('exists'))
+    items, problems = [], []
+    for name in names:
+        scorer = by_scorer.get(name)
+        previous = (scorer or {}).get('previous')
+        if scorer is None:
+            problems.append('%s has no scorer here' % name)
+        elif not previous:
+            problems.append('%s: no earlier version that served is kept in the deployment history' % name)
+        elif not previous.get('kept_model'):
+            problems.append('%s: the model file of its previous version was not kept' % name)
+        elif not previous.get('image_digest'):
+            problems.append('%s: no image digest was recorded (an image never pulled from a registry)' % name)
+        else:
+            items.append(run_item(listed[name], previous['kept_model'], previous.get('model_id'),
+                                  previous.get('model_sha256'), previous['image_digest'], previous.get('release')))
+    if problems:
+        raise PlanError('cannot roll back: %s; nothing was changed' % '; '.join(problems))
+    return items
 
 
 def _changed(result):
@@ -18,8 +77,8 @@ def _changed(result):
 
 
 def _name(result, *keys):
-    """The model name a registered loop result is for (item.name, or item.item.name for a run over
-    fetch results)."""
+    """The model name a registered loop result is for (its item's name: a fetch loops over the
+    models, a run over run items)."""
     value = result
     for key in ('item',) + keys:
         value = value.get(key) if isinstance(value, dict) else None
@@ -40,7 +99,7 @@ def host_plan(host, reads):
             plan['fetch'].append(name)
             plan['why'][name] = 'its model file differs from the record in Sparkflows: downloaded, its scorer replaced'
     for result in reads.get('run') or []:
-        name = _name(result, 'item', 'name')
+        name = _name(result, 'name')
         if not _changed(result):
             plan['keep'].append(name)
             continue

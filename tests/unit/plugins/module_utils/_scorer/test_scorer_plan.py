@@ -1,10 +1,11 @@
 """The rollout plan from what the plan's play read on each host: registered results shaped as
-Ansible registers a loop (sparkflows_model_fetch over the models, scorer_container over the
-fetch results of the models whose copy is current)."""
+Ansible registers a loop (sparkflows_model_fetch over the models, scorer_container over the run
+items of the models whose copy is current); and the run items, from a fetch or a rollback."""
 
 import pytest
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.plan import PlanError, host_plan, rollout_plan
+from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.plan import (
+    PlanError, deploy_items, host_plan, rollout_plan, run_item)
 
 
 def fetched(name, changed):
@@ -12,7 +13,7 @@ def fetched(name, changed):
 
 
 def run(name, changed, container_id="c0ffee", recreated=False, fields=()):
-    return {"item": {"item": {"name": name}}, "changed": changed, "recreated": recreated,
+    return {"item": {"name": name}, "changed": changed, "recreated": recreated,
             "changed_fields": list(fields), "container": {"id": container_id}}
 
 
@@ -98,3 +99,26 @@ def test_nothing_to_change_anywhere_rolls_nobody():
 def test_hosts_and_reads_must_pair():
     with pytest.raises(PlanError, match="2 scorer hosts but 1 reads"):
         rollout_plan(["s1", "s2"], [reads()])
+
+
+def test_a_run_item_takes_no_env_and_only_a_rollback_s_image():
+    model = {"name": "churn", "model_id": 101, "host_port": 8081, "lb_port": 9081, "memory": "1g", "sample": {"a": 1},
+             "env": {"TOKEN": "secret-value"}, "checksum": "sha256:x"}
+    assert run_item(model, "/m/churn.zip", "101", "ab" * 32) == {
+        "name": "churn", "host_port": 8081, "memory": "1g", "sample": {"a": 1},
+        "model_path": "/m/churn.zip", "model_id": "101", "model_sha256": "ab" * 32}
+    assert run_item(model, "/m/k.zip", "100", "", "sha256:" + "1" * 64, "3.0.0")["image_digest"] == "sha256:" + "1" * 64
+    assert run_item(model, "/m/k.zip", "100", "")["model_sha256"] is None
+
+
+def test_the_deploy_items_are_the_fetch_results_models_and_files():
+    fetched = [{"item": {"name": "churn", "host_port": 8081, "env": {}}, "path": "/m/churn.zip", "model_id": "101",
+                "sha256": "cd" * 32, "changed": True}]
+    assert deploy_items(fetched) == [{"name": "churn", "host_port": 8081, "model_path": "/m/churn.zip",
+                                      "model_id": "101", "model_sha256": "cd" * 32}]
+
+
+@pytest.mark.parametrize("bad", [None, "x", [{"path": "/m"}], [None]])
+def test_deploy_items_refuse_what_is_no_fetch_result(bad):
+    with pytest.raises(PlanError, match="sparkflows_model_fetch results"):
+        deploy_items(bad)
