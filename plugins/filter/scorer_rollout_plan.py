@@ -27,14 +27,14 @@ options:
     type: list
     elements: str
     required: true
-  reads:
+  hostvars:
     description:
-      - One per host, what the plan read on it (role scorer's C(scorer_reads)), C(fetched) (the
-        results of M(sparkflows.mlops.sparkflows_model_fetch) in check mode), C(run) (of
-        M(sparkflows.mlops.scorer_container) in check mode), C(orphans) (the C(scorer_orphans)
-        filter's) and C(preview_only).
-    type: list
-    elements: dict
+      - C(hostvars). Of each host, what role M(sparkflows.mlops.scorer)'s plan read on it, C(scorer_present)
+        (M(sparkflows.mlops.scorer_info); skipped in a check mode that could not read the scorers yet),
+        C(scorer_fetched) (M(sparkflows.mlops.sparkflows_model_fetch) in check mode), C(scorer_run)
+        (M(sparkflows.mlops.scorer_container) in check mode) and C(scorer_orphans) (the C(scorer_orphans)
+        filter's).
+    type: dict
     required: true
   canary:
     description: Whether the first host that rolls is a canary (C(scorer_canary)).
@@ -53,8 +53,7 @@ EXAMPLES = r"""
 - name: Plan the rollout once, for every scorer host of the play
   ansible.builtin.set_fact:
     scorer_rollout: >-
-      {{ ansible_play_batch | sparkflows.mlops.scorer_rollout_plan(ansible_play_batch | map('extract', hostvars, 'scorer_reads') | list,
-                                                                  canary=true, balancers=groups['scorer_lbs']) }}
+      {{ ansible_play_batch | sparkflows.mlops.scorer_rollout_plan(hostvars, canary=true, balancers=groups['scorer_lbs']) }}
   run_once: true
 """
 
@@ -71,9 +70,9 @@ _value:
 """
 
 
-def scorer_rollout_plan(hosts, reads, canary=False, balancers=None):
+def scorer_rollout_plan(hosts, hostvars, canary=False, balancers=None):
     try:
-        return rollout_plan(hosts, reads, bool(canary), list(balancers or []))
+        return rollout_plan(hosts, hostvars, bool(canary), list(balancers or []))
     except PlanError as e:
         raise AnsibleFilterError(str(e))
 

@@ -85,6 +85,31 @@ def _name(result, *keys):
     return value
 
 
+def host_reads(host, host_vars):
+    """What role scorer's plan read on host, from its variables: scorer_present (scorer_info;
+    skipped when a check mode could not read the scorers yet), scorer_fetched (the check-mode
+    fetch), scorer_run (the check-mode scorer_container run; not run in that preview) and
+    scorer_orphans (tasks/changes.yml)."""
+    def registered(name):
+        try:
+            value = host_vars[name]
+        except KeyError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    present, fetched, run = registered('scorer_present'), registered('scorer_fetched'), registered('scorer_run')
+    if fetched is None or not isinstance(fetched.get('results'), list):
+        raise PlanError('scorer host %s has no reads to plan from (its plan tasks did not run)' % host)
+    preview_only = present is None or bool(present.get('skipped'))
+    try:
+        orphans = host_vars['scorer_orphans']
+    except KeyError:
+        orphans = []
+    return dict(fetched=list(fetched['results']),
+                run=[] if preview_only or run is None or run.get('skipped') else list(run.get('results') or []),
+                orphans=list(orphans or []), preview_only=preview_only)
+
+
 def host_plan(host, reads):
     """One host's plan from its reads: fetched (sparkflows_model_fetch in check mode, one result
     per model served), run (scorer_container in check mode for the models whose copy is current),
@@ -124,15 +149,18 @@ def host_plan(host, reads):
     return plan
 
 
-def rollout_plan(hosts, reads, canary=False, balancers=()):
-    """The fleet's plan: hosts (the scorer hosts in inventory order) with their reads (one each);
-    canary (scorer_canary) and balancers (the balancers' hosts) for the canary and what each
-    balancer does."""
+def rollout_plan(hosts, hostvars, canary=False, balancers=()):
+    """The fleet's plan: hosts (the scorer hosts in inventory order) with what the plan read on
+    each (host_reads of hostvars[host]); canary (scorer_canary) and balancers (the balancers'
+    hosts) for the canary and what each balancer does."""
     hosts = list(hosts)
-    reads = list(reads)
-    if len(hosts) != len(reads):
-        raise PlanError('%d scorer hosts but %d reads' % (len(hosts), len(reads)))
-    plans = dict((host, host_plan(host, read)) for host, read in zip(hosts, reads))
+    plans = {}
+    for host in hosts:
+        try:
+            host_vars = hostvars[host]
+        except KeyError:
+            raise PlanError('scorer host %s is not in hostvars' % host)
+        plans[host] = host_plan(host, host_reads(host, host_vars))
     rolling = [host for host in hosts if plans[host]['rolls']]
     first = rolling[0] if rolling and canary and balancers else None
     return dict(

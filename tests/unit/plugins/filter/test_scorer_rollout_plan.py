@@ -7,15 +7,16 @@ from ansible_collections.sparkflows.mlops.plugins.filter.scorer_rollout_plan imp
 
 
 def test_the_filter_plans_and_reads_its_flags_as_ansible_gives_them():
-    reads = [{"fetched": [{"item": {"name": "churn"}, "changed": True}], "run": [], "orphans": [], "preview_only": False}]
-    plan = scorer_rollout_plan(["s1"], reads, canary=1, balancers=("lb1",))
+    hostvars = {"s1": {"scorer_present": {"scorers": []}, "scorer_orphans": [],
+                       "scorer_fetched": {"results": [{"item": {"name": "churn"}, "changed": True}]}}}
+    plan = scorer_rollout_plan(["s1"], hostvars, canary=1, balancers=("lb1",))
     assert plan["rolling"] == ["s1"] and plan["canary"] == "s1"
-    assert scorer_rollout_plan(["s1"], reads)["canary"] is None
+    assert scorer_rollout_plan(["s1"], hostvars)["canary"] is None
 
 
 def test_a_host_without_reads_is_a_filter_error():
     with pytest.raises(AnsibleFilterError, match="scorer host s1 has no reads to plan from"):
-        scorer_rollout_plan(["s1"], [None])
+        scorer_rollout_plan(["s1"], {"s1": {}})
 
 
 def test_the_filter_is_registered():

@@ -5,7 +5,7 @@ items of the models whose copy is current); and the run items, from a fetch or a
 import pytest
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.plan import (
-    PlanError, deploy_items, host_plan, rollout_plan, run_item)
+    PlanError, deploy_items, host_plan, host_reads, rollout_plan, run_item)
 
 
 def fetched(name, changed):
@@ -19,6 +19,18 @@ def run(name, changed, container_id="c0ffee", recreated=False, fields=()):
 
 def reads(fetch=(), runs=(), orphans=(), preview_only=False):
     return {"fetched": list(fetch), "run": list(runs), "orphans": list(orphans), "preview_only": preview_only}
+
+
+def host_vars(fetch=(), runs=(), orphans=(), preview_only=False):
+    """A host's variables after role scorer's plan tasks, as hostvars gives them: registered
+    results (a skipped task's too) and the orphans fact."""
+    skipped = {"skipped": True, "changed": False, "false_condition": "not _scorer_preview_only_"}
+    found = {"scorer_present": skipped if preview_only else {"changed": False, "scorers": []},
+             "scorer_fetched": {"changed": any(r["changed"] for r in fetch), "results": list(fetch)},
+             "scorer_orphans": list(orphans)}
+    if not preview_only:
+        found["scorer_run"] = {"changed": any(r["changed"] for r in runs), "results": list(runs)}
+    return found
 
 
 def test_a_host_with_nothing_to_change_keeps_every_scorer_and_does_not_roll():
@@ -70,10 +82,11 @@ def test_a_host_without_reads_is_named(bad):
 
 def test_the_fleet_rolls_the_changing_hosts_in_order_the_first_the_canary():
     hosts = ["s1", "s2", "s3"]
-    plan = rollout_plan(hosts, [reads([fetched("churn", False)], [run("churn", False)]),
-                                reads([fetched("churn", True)]),
-                                reads([fetched("churn", False)], [run("churn", True, recreated=True, fields=["env"])])],
-                        canary=True, balancers=["lb1", "lb2"])
+    hostvars = {"s1": host_vars([fetched("churn", False)], [run("churn", False)]),
+                "s2": host_vars([fetched("churn", True)]),
+                "s3": host_vars([fetched("churn", False)], [run("churn", True, recreated=True, fields=["env"])]),
+                "lb1": {}}
+    plan = rollout_plan(hosts, hostvars, canary=True, balancers=["lb1", "lb2"])
     assert plan["rolling"] == ["s2", "s3"] and plan["steady"] == ["s1"] and plan["canary"] == "s2"
     assert plan["balancers"] == {"lb1": {"drain_in_turn": ["s2", "s3"], "canary": "s2"},
                                  "lb2": {"drain_in_turn": ["s2", "s3"], "canary": "s2"}}
@@ -85,20 +98,32 @@ def test_the_fleet_rolls_the_changing_hosts_in_order_the_first_the_canary():
 
 @pytest.mark.parametrize("canary, balancers", [(False, ["lb1"]), (True, [])])
 def test_no_canary_without_scorer_canary_or_balancers(canary, balancers):
-    plan = rollout_plan(["s1"], [reads([fetched("churn", True)])], canary=canary, balancers=balancers)
+    plan = rollout_plan(["s1"], {"s1": host_vars([fetched("churn", True)])}, canary=canary, balancers=balancers)
     assert plan["rolling"] == ["s1"] and plan["canary"] is None
 
 
 def test_nothing_to_change_anywhere_rolls_nobody():
-    plan = rollout_plan(["s1", "s2"], [reads([fetched("churn", False)], [run("churn", False)])] * 2, canary=True,
-                        balancers=["lb1"])
+    steady = host_vars([fetched("churn", False)], [run("churn", False)])
+    plan = rollout_plan(["s1", "s2"], {"s1": steady, "s2": steady}, canary=True, balancers=["lb1"])
     assert (plan["rolling"], plan["canary"], plan["steady"]) == ([], None, ["s1", "s2"])
     assert plan["summary"] == ["2 of 2 scorer hosts do not roll (verified in place): s1, s2"]
 
 
-def test_hosts_and_reads_must_pair():
-    with pytest.raises(PlanError, match="2 scorer hosts but 1 reads"):
-        rollout_plan(["s1", "s2"], [reads()])
+def test_a_host_missing_from_hostvars_or_without_the_plan_s_reads_is_named():
+    with pytest.raises(PlanError, match="scorer host s2 is not in hostvars"):
+        rollout_plan(["s1", "s2"], {"s1": host_vars()})
+    with pytest.raises(PlanError, match="scorer host s1 has no reads to plan from"):
+        rollout_plan(["s1"], {"s1": {"scorer_present": {}}})
+
+
+def test_the_reads_are_taken_from_the_registered_results():
+    fetch, runs = [fetched("churn", True)], [run("upsell", False)]
+    assert host_reads("s1", host_vars(fetch, runs)) == reads(fetch, runs)
+    # A preview that could not read the scorers: scorer_present skipped, run.yml never included.
+    assert host_reads("s1", host_vars(fetch, preview_only=True)) == reads(fetch, preview_only=True)
+    # A check-mode run skipped as a whole counts as none.
+    skipped_run = dict(host_vars(fetch), scorer_run={"skipped": True})
+    assert host_reads("s1", skipped_run)["run"] == []
 
 
 def test_a_run_item_takes_no_env_and_only_a_rollback_s_image():
