@@ -340,8 +340,11 @@ def test_env_secrets_reach_the_scorer_and_are_never_shown(fleet):
     assert [name for name, value in secrets.items() if value in shown] == [], shown[-3000:]
 
     as_json = fleet.run("--limit", HOSTS[0], "-e", "@%s" % credentials, "-vvv",
-                        env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json"})
+                        env={"ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json", "ANSIBLE_SHOW_CUSTOM_STATS": "1"})
     shown = as_json.stdout + as_json.stderr
     assert as_json.returncode == 0, shown[-3000:]
     assert '"plays"' in as_json.stdout and '"SCORER_THREADS": "2"' in shown, shown[-3000:]
+    # The rollout plan is the run's stats (an AWX job's artifacts), without a secret (checked below).
+    stats = json.loads(as_json.stdout[as_json.stdout.index("{"):])["global_custom_stats"]
+    assert stats["sparkflows_rollout_plan"]["hosts"][HOSTS[0]]["keep"] == ["churn"], stats
     assert [name for name, value in secrets.items() if value in shown] == [], shown[-3000:]
