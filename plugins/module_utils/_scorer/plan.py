@@ -122,7 +122,7 @@ def host_plan(host, reads):
         name = _name(result, 'name')
         if _changed(result):
             plan['fetch'].append(name)
-            plan['why'][name] = 'its model file differs from the record in Sparkflows: downloaded, its scorer replaced'
+            plan['why'][name] = 'its model file is missing or not the record in Sparkflows: downloaded, its scorer run on it'
     for result in reads.get('run') or []:
         name = _name(result, 'name')
         if not _changed(result):

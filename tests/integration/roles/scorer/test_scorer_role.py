@@ -237,7 +237,7 @@ def test_a_run_asks_sparkflows_once_for_every_host_and_no_op_hosts_never_roll(tm
     assert all(score(port) == (200, {"predictions": [0, 0]}) for port in eight.ports.values())
     # The plan, shown once for every host: each rolls, and why.
     said = " ".join(first.stdout.split())
-    assert all("%s rolls; churn: its model file differs from the record in Sparkflows" % host in said for host in names), \
+    assert all("%s rolls; churn: its model file is missing or not the record in Sparkflows" % host in said for host in names), \
         first.stdout[-3000:]
 
     emulator.control("reset", {})

@@ -48,7 +48,7 @@ def test_each_change_is_named_with_why():
     assert (plan["fetch"], plan["create"], plan["replace"], plan["update"]) == (["churn"], ["upsell"], ["fraud"], ["risk"])
     assert plan["remove"] == ["scorer-old", "scorer-risk-candidate"] and plan["keep"] == []
     assert plan["why"] == {
-        "churn": "its model file differs from the record in Sparkflows: downloaded, its scorer replaced",
+        "churn": "its model file is missing or not the record in Sparkflows: downloaded, its scorer run on it",
         "upsell": "no scorer runs it yet: created",
         "fraud": "its scorer differs (image_id): replaced blue/green",
         "risk": "its scorer differs (memory): updated in place",
@@ -91,7 +91,7 @@ def test_the_fleet_rolls_the_changing_hosts_in_order_the_first_the_canary():
     assert plan["balancers"] == {"lb1": {"drain_in_turn": ["s2", "s3"], "canary": "s2"},
                                  "lb2": {"drain_in_turn": ["s2", "s3"], "canary": "s2"}}
     assert plan["summary"] == [
-        "s2 (the canary) rolls; churn: its model file differs from the record in Sparkflows: downloaded, its scorer replaced",
+        "s2 (the canary) rolls; churn: its model file is missing or not the record in Sparkflows: downloaded, its scorer run on it",
         "s3 rolls; churn: its scorer differs (env): replaced blue/green",
         "1 of 3 scorer hosts do not roll (verified in place): s1"]
 
