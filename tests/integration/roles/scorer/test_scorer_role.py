@@ -71,6 +71,14 @@ def recap(process):
     return totals
 
 
+def failures(process):
+    """What a run said of each failure (a loop item's message scrolls out of the tail): each
+    failed or fatal result, with the lines after it."""
+    lines = process.stdout.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith(("fatal: [", "failed: ["))]
+    return "\n".join("\n".join(lines[i:i + 20])[:3000] for i in starts) + "\n...\n"
+
+
 def remove_containers(made):
     docker("rm", "-f", *made.containers, *[c + "-candidate" for c in made.containers],
            *[c + "-retired" for c in made.containers])
@@ -228,8 +236,10 @@ def test_a_run_asks_sparkflows_once_for_every_host_and_no_op_hosts_never_roll(tm
     eight = Fleet(tmp_path, emulator, scorer_registry, names)
     request.addfinalizer(lambda: remove_containers(eight))
 
-    first = eight.run("-e", "scorer_serial=8")
-    assert first.returncode == 0, first.stdout[-3000:]
+    # Eight scorers start at once on the machine's cores, beside the other tests (and Molecule in
+    # make test): more time for each health gate than the fleet's 60 s.
+    first = eight.run("-e", "scorer_serial=8", "-e", "scorer_health_timeout=180")
+    assert first.returncode == 0, failures(first) + first.stdout[-3000:]
     asked = [r for r in emulator.requests() if not r["path"].startswith("/_emulator")]
     downloads = [r for r in asked if r["method"] == "GET" and "/download/" in r["path"]]
     assert len(downloads) == len(names), asked
