@@ -76,13 +76,10 @@ def _changed(result):
     return bool(result.get('changed')) and not result.get('skipped') and not result.get('failed')
 
 
-def _name(result, *keys):
+def _name(result):
     """The model name a registered loop result is for (its item's name: a fetch loops over the
     models, a run over run items)."""
-    value = result
-    for key in ('item',) + keys:
-        value = value.get(key) if isinstance(value, dict) else None
-    return value
+    return (result.get('item') or {}).get('name')
 
 
 def host_reads(host, host_vars):
@@ -110,21 +107,20 @@ def host_reads(host, host_vars):
                 orphans=list(orphans or []), preview_only=preview_only)
 
 
-def host_plan(host, reads):
-    """One host's plan from its reads: fetched (sparkflows_model_fetch in check mode, one result
-    per model served), run (scorer_container in check mode for the models whose copy is current),
-    orphans (the scorer_orphans filter's entries, removed in the plan's play) and preview_only (a
-    check mode that could not read the host's scorers)."""
-    if not isinstance(reads, dict) or not isinstance(reads.get('fetched'), list):
-        raise PlanError('scorer host %s has no reads to plan from (its plan tasks did not run)' % host)
+def host_plan(reads):
+    """One host's plan from its reads (host_reads, which refuses a host without them): fetched
+    (sparkflows_model_fetch in check mode, one result per model served), run (scorer_container in
+    check mode for the models whose copy is current), orphans (the scorer_orphans filter's entries,
+    removed in the plan's play) and preview_only (a check mode that could not read the host's
+    scorers)."""
     plan = dict(keep=[], fetch=[], create=[], replace=[], update=[], remove=[], why={})
     for result in reads['fetched']:
-        name = _name(result, 'name')
+        name = _name(result)
         if _changed(result):
             plan['fetch'].append(name)
             plan['why'][name] = 'its model file is missing or not the record in Sparkflows: downloaded, its scorer run on it'
-    for result in reads.get('run') or []:
-        name = _name(result, 'name')
+    for result in reads['run']:
+        name = _name(result)
         if not _changed(result):
             plan['keep'].append(name)
             continue
@@ -138,11 +134,11 @@ def host_plan(host, reads):
         else:
             plan['update'].append(name)
             plan['why'][name] = 'its scorer differs (%s): updated in place' % fields
-    for orphan in reads.get('orphans') or []:
+    for orphan in reads['orphans']:
         plan['remove'].append(orphan['container'])
         plan['why'][orphan['container']] = ('a blue/green leftover of an earlier run: removed' if orphan.get('leftover')
                                             else 'its model is no longer listed in scorer_models: removed with its model file')
-    plan['preview_only'] = bool(reads.get('preview_only'))
+    plan['preview_only'] = reads['preview_only']
     # What the serial rollout does; the removals happened in the plan's play (their balancer
     # entries went with the inventory), and a preview that could not read the scorers rolls nothing.
     plan['rolls'] = not plan['preview_only'] and bool(plan['fetch'] or plan['create'] or plan['replace'] or plan['update'])
@@ -160,14 +156,15 @@ def rollout_plan(hosts, hostvars, canary=False, balancers=()):
             host_vars = hostvars[host]
         except KeyError:
             raise PlanError('scorer host %s is not in hostvars' % host)
-        plans[host] = host_plan(host, host_reads(host, host_vars))
+        plans[host] = host_plan(host_reads(host, host_vars))
     rolling = [host for host in hosts if plans[host]['rolls']]
+    steady = [host for host in hosts if host not in rolling]
     first = rolling[0] if rolling and canary and balancers else None
     return dict(
-        summary=summary(hosts, plans, rolling, first),
+        summary=summary(hosts, plans, steady, first),
         hosts=plans,
         rolling=rolling,
-        steady=[host for host in hosts if host not in rolling],
+        steady=steady,
         canary=first,
         balancers=dict((balancer, dict(
             # Each rolling host in turn: out of rotation (drained), its scorers changed, back once UP.
@@ -177,7 +174,7 @@ def rollout_plan(hosts, hostvars, canary=False, balancers=()):
     )
 
 
-def summary(hosts, plans, rolling, canary):
+def summary(hosts, plans, steady, canary):
     """The plan in lines an admin reads: each host that changes something, what and why; then how
     many stay as they are."""
     lines = []
@@ -190,7 +187,6 @@ def summary(hosts, plans, rolling, canary):
         if plan['preview_only']:
             head += ' (check mode before its prerequisites are installed: its scorers are not read)'
         lines.append(head + ''.join('; %s: %s' % (name, why) for name, why in plan['why'].items()))
-    steady = [host for host in hosts if host not in rolling]
     if steady:
         lines.append('%d of %d scorer hosts do not roll (verified in place): %s' % (
             len(steady), len(hosts), ', '.join(steady)))

@@ -34,12 +34,12 @@ def host_vars(fetch=(), runs=(), orphans=(), preview_only=False):
 
 
 def test_a_host_with_nothing_to_change_keeps_every_scorer_and_does_not_roll():
-    plan = host_plan("s1", reads([fetched("churn", False)], [run("churn", False)]))
+    plan = host_plan(reads([fetched("churn", False)], [run("churn", False)]))
     assert plan["keep"] == ["churn"] and plan["why"] == {} and plan["rolls"] is False
 
 
 def test_each_change_is_named_with_why():
-    plan = host_plan("s1", reads(
+    plan = host_plan(reads(
         [fetched("churn", True), fetched("upsell", False), fetched("fraud", False), fetched("risk", False)],
         [run("upsell", True, container_id=None, fields=["image_id", "labels"]),
          run("fraud", True, recreated=True, fields=["image_id"]), run("risk", True, fields=["memory"])],
@@ -59,25 +59,25 @@ def test_each_change_is_named_with_why():
 
 def test_removals_alone_do_not_roll_the_host():
     # They happen in the plan's play: the model's balancer entries went with the inventory.
-    plan = host_plan("s1", reads([fetched("churn", False)], [run("churn", False)],
-                                 [{"container": "scorer-old", "scorer": "old", "leftover": False}]))
+    plan = host_plan(reads([fetched("churn", False)], [run("churn", False)],
+                           [{"container": "scorer-old", "scorer": "old", "leftover": False}]))
     assert plan["remove"] == ["scorer-old"] and plan["rolls"] is False
 
 
 def test_skipped_and_failed_results_change_nothing():
-    plan = host_plan("s1", reads([dict(fetched("churn", True), skipped=True)], [dict(run("upsell", True), failed=True)]))
+    plan = host_plan(reads([dict(fetched("churn", True), skipped=True)], [dict(run("upsell", True), failed=True)]))
     assert plan["fetch"] == [] and plan["keep"] == ["upsell"] and plan["rolls"] is False
 
 
 def test_a_preview_that_could_not_read_the_scorers_rolls_nothing_but_names_the_fetches():
-    plan = host_plan("s1", reads([fetched("churn", True)], preview_only=True))
+    plan = host_plan(reads([fetched("churn", True)], preview_only=True))
     assert plan["fetch"] == ["churn"] and plan["preview_only"] is True and plan["rolls"] is False
 
 
-@pytest.mark.parametrize("bad", [None, {}, {"fetched": "x"}])
+@pytest.mark.parametrize("bad", [{}, {"scorer_fetched": None}, {"scorer_fetched": {"results": "x"}}])
 def test_a_host_without_reads_is_named(bad):
     with pytest.raises(PlanError, match="^scorer host s1 has no reads to plan from"):
-        host_plan("s1", bad)
+        host_reads("s1", bad)
 
 
 def test_the_fleet_rolls_the_changing_hosts_in_order_the_first_the_canary():
