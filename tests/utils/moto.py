@@ -18,6 +18,7 @@ import urllib.request
 import boto3
 
 from utils.ports import free_port
+from utils.process import stop
 
 REGION = "us-east-1"
 BUCKET = "mlflow-artifacts"
@@ -97,9 +98,4 @@ def running_s3(tmp_directory):
         _enable_auth(url)
         yield S3Server(url, users)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)

@@ -20,6 +20,7 @@ import yaml
 from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow import webhooks
 from utils.certificates import make_ca, make_server_certificate, pem_certificate, pem_key
 from utils.ports import free_port
+from utils.process import stop as stop_process
 
 REPO = pathlib.Path(__file__).resolve().parents[4]
 APT_INSTALL = REPO / "tests" / "utils" / "apt-install.sh"
@@ -75,13 +76,7 @@ def rulebook(tmp_path):
         env=dict(os.environ, MLFLOW_WEBHOOK_SECRET=SECRET))
 
     def stop():
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=30)
+        stop_process(process, timeout=30)
         log.seek(0)
         return log.read()
 
