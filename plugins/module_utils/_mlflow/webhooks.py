@@ -42,6 +42,18 @@ MODEL_EVENTS = {
 }
 
 
+def event_body(name):
+    """The webhook event of a name such as model_version_alias.created as MLflow's REST API
+    takes and returns it ({"entity": "MODEL_VERSION_ALIAS", "action": "CREATED"})."""
+    entity, _dot, action = name.partition('.')
+    return {'entity': entity.upper(), 'action': action.upper()}
+
+
+def event_name(body):
+    """The name of an event as MLflow's REST API returns it (the inverse of event_body)."""
+    return '%s.%s' % (str(body.get('entity', '')).lower(), str(body.get('action', '')).lower())
+
+
 class Refused(Exception):
     """A delivery not taken: the HTTP status to answer and why, in words that name no secret."""
 
