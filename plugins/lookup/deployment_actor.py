@@ -10,6 +10,10 @@ version_added: 0.2.0
 description:
   - C(AWX job ID (launched by USER)) when the run is an AWX or AAP job (the C(awx_job_id) or
     C(tower_job_id) and C(awx_user_name) variables those set), else C(USER@HOST) of the controller.
+  - "When an Event-Driven Ansible rule started the run (the C(ansible_eda) variable
+    C(ansible-rulebook) and the EDA controller pass to the playbook or job template), followed by
+    C(, triggered by event SOURCE (rule RULE of ruleset RULESET): MODEL version VERSION), the
+    model and version as the collection's event sources tell them."
   - Recorded with each change in the scorer hosts' deployment history (M(sparkflows.mlops.scorer_deployment)).
 author:
   - sparkflows.mlops maintainers (@sparkflows)
@@ -34,20 +38,44 @@ import socket
 from ansible.plugins.lookup import LookupBase
 
 
+VARIABLES = ('awx_job_id', 'tower_job_id', 'awx_user_name', 'tower_user_name', 'ansible_eda')
+
+
 def actor(variables):
     job = variables.get('awx_job_id') or variables.get('tower_job_id')
     if job:
         user = variables.get('awx_user_name') or variables.get('tower_user_name')
-        return 'AWX job %s%s' % (job, ' (launched by %s)' % user if user else '')
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = 'unknown'
-    return '%s@%s' % (user, socket.gethostname())
+        who = 'AWX job %s%s' % (job, ' (launched by %s)' % user if user else '')
+    else:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):
+            user = 'unknown'
+        who = '%s@%s' % (user, socket.gethostname())
+    trigger = triggered_by(variables.get('ansible_eda'))
+    return who + (', ' + trigger if trigger else '')
+
+
+def triggered_by(eda):
+    """What an Event-Driven Ansible rule that started the run tells of it: the event's source,
+    the rule and ruleset, and the model and version of the collection's events (mlflow: the
+    mlflow_webhook source; sparkflows_model: the sparkflows_models source). None without one."""
+    if not isinstance(eda, dict) or not eda.get('rule'):
+        return None
+    event = eda.get('event') if isinstance(eda.get('event'), dict) else {}
+    meta = event.get('meta') if isinstance(event.get('meta'), dict) else {}
+    source = meta['source'].get('name') if isinstance(meta.get('source'), dict) else None
+    text = 'triggered by event%s (rule %s of ruleset %s)' % (
+        ' ' + source if source else '', eda['rule'], eda.get('ruleset'))
+    model = event.get('sparkflows_model') or event.get('mlflow')
+    if isinstance(model, dict) and model.get('name'):
+        text += ': %s%s%s' % (model['name'], ' version %s' % model['version'] if model.get('version') else '',
+                              ' alias %s' % model['alias'] if model.get('alias') else '')
+    return text
 
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
         return [actor(dict((key, self._templar.template(value)) for key, value in (variables or {}).items()
-                           if key in ('awx_job_id', 'tower_job_id', 'awx_user_name', 'tower_user_name')))]
+                           if key in VARIABLES))]

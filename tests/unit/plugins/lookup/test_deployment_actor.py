@@ -42,3 +42,34 @@ def test_the_lookup_templates_only_the_job_variables():
                  "unrelated": trust_as_template("{{ undefined_variable }}")}
     plugin = LookupModule(loader=DataLoader(), templar=Templar(loader=DataLoader(), variables=variables))
     assert plugin.run([], variables=variables) == ["AWX job 42 (launched by alice)"]
+
+
+EVENT = {"sparkflows_model": {"name": "churn-model", "version": 4, "stage": "Production"},
+         "meta": {"source": {"name": "sparkflows.mlops.sparkflows_models", "type": "sparkflows.mlops.sparkflows_models"}}}
+
+
+def test_a_run_a_rule_started_says_which_event_and_model(monkeypatch):
+    monkeypatch.setattr(getpass, "getuser", lambda: "eda")
+    monkeypatch.setattr(socket, "gethostname", lambda: "controller1")
+    eda = {"ruleset": "Sparkflows models", "rule": "New churn version", "event": EVENT}
+    assert actor({"ansible_eda": eda}) == (
+        "eda@controller1, triggered by event sparkflows.mlops.sparkflows_models (rule New churn version of ruleset "
+        "Sparkflows models): churn-model version 4")
+    assert actor({"awx_job_id": 9, "awx_user_name": "eda-controller", "ansible_eda": eda}).startswith(
+        "AWX job 9 (launched by eda-controller), triggered by event sparkflows.mlops.sparkflows_models")
+
+
+def test_an_mlflow_alias_event_names_the_alias():
+    eda = {"ruleset": "MLflow", "rule": "Champion", "event": {
+        "mlflow": {"event": "model_version_alias.created", "name": "churn", "version": "3", "alias": "champion"},
+        "meta": {"source": {"name": "sparkflows.mlops.mlflow_webhook"}}}}
+    assert actor({"awx_job_id": 1, "ansible_eda": eda}) == (
+        "AWX job 1, triggered by event sparkflows.mlops.mlflow_webhook (rule Champion of ruleset MLflow): "
+        "churn version 3 alias champion")
+
+
+def test_another_sources_event_names_the_rule_only():
+    eda = {"ruleset": "Alerts", "rule": "Disk full", "event": {"payload": {"x": 1}}}
+    assert actor({"awx_job_id": 1, "ansible_eda": eda}) == "AWX job 1, triggered by event (rule Disk full of ruleset Alerts)"
+    assert actor({"awx_job_id": 1, "ansible_eda": {"ruleset": "x"}}) == "AWX job 1"
+    assert actor({"awx_job_id": 1, "ansible_eda": "not a mapping"}) == "AWX job 1"
