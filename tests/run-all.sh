@@ -4,7 +4,9 @@
 # did not serve it). Exits non-zero when any step failed. Without a Docker Engine the
 # steps that need one fail at once with that reason instead of hanging. The Molecule scenarios
 # run beside the other steps (they wait on their instances' boots and package installs more
-# than they compute): their output follows the others', from .cache/make-test/molecule.log.
+# than they compute), and so does ansible-test sanity beside the unit tests and the lint (each
+# of the three keeps one core busy; sanity ends before the integration tests start): their
+# output follows, from .cache/make-test/<step>.log.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,19 +33,21 @@ step() {
 }
 
 # A step in the background: its output to LOG, its exit status and seconds to LOG.rc.
+declare -A background_pids=()
 background() {
     local name=$1 log=$2
     shift 2
     mkdir -p "$(dirname "$log")"
+    rm -f "$log.rc"
     echo
     echo "=== $name (in the background, output below when it ends): $* ==="
     ( start=$(date +%s); "$@" >"$log" 2>&1; echo "$? $(($(date +%s) - start))" >"$log.rc" ) &
-    background_pid=$!
+    background_pids[$name]=$!
 }
 
 finish_background() {
     local name=$1 log=$2 rc seconds
-    wait "$background_pid"
+    wait "${background_pids[$name]}"
     echo
     echo "=== $name: output ==="
     cat "$log"
@@ -66,13 +70,14 @@ if $engine_ok; then
 fi
 molecule_log=$root/.cache/make-test/molecule.log
 if $engine_ok; then
-    rm -f "$molecule_log.rc"
     background molecule "$molecule_log" tests/molecule.sh
 fi
-step sanity tests/sanity.sh
+sanity_log=$root/.cache/make-test/sanity.log
+background sanity "$sanity_log" tests/sanity.sh
 step units pytest tests/unit
 step lint ansible-lint
 step changelog antsibull-changelog lint
+finish_background sanity "$sanity_log"
 if $engine_ok; then
     # Its engine restart test waits for Molecule to end (molecule.log.rc is written then).
     SFMLOPS_BEFORE_ENGINE_RESTART="$molecule_log.rc" step integration tests/integration.sh

@@ -37,6 +37,8 @@ def run_all(repo_root, fake_bin, tmp_path):
         return result
 
     run.cache = cache
+    run.tree = tree
+    run.fake_bin = fake_bin
     return run
 
 
@@ -63,3 +65,19 @@ def test_no_note_when_the_images_step_failed(run_all):
     result = run_all(images=1)
     assert "not tested on trixie" not in result.stdout
     assert result.lines[-1] == "make-test: 5 passed, 3 failed"
+
+
+def test_sanity_runs_beside_the_units_and_its_failure_counts(run_all, tmp_path):
+    # Sanity and the units each wait for the other to have started: run one after the other,
+    # they would deadlock (the stand-ins give up after 20 s and fail).
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    waiting = ("touch %s/$1; rc=$3_RC\n"
+               "for _ in $(seq 200); do [ -e %s/$2 ] && exit ${!rc:-0}; sleep 0.1; done; exit 9\n" % (marks, marks))
+    (run_all.tree / "tests" / "sanity.sh").write_text("#!/usr/bin/env bash\nset -- sanity units SANITY\n" + waiting)
+    run_all.fake_bin("pytest", "set -- units sanity UNITS\n" + waiting)
+    result = run_all(sanity=3)
+    assert result.returncode != 0
+    assert "FAIL  sanity (" in result.stdout and "beside the others, exit 3)" in result.stdout
+    assert "PASS  units (" in result.stdout
+    assert result.lines[-1] == "make-test: 7 passed, 1 failed"
