@@ -38,7 +38,9 @@ import socket
 from ansible.plugins.lookup import LookupBase
 
 
-VARIABLES = ('awx_job_id', 'tower_job_id', 'awx_user_name', 'tower_user_name', 'ansible_eda')
+# The variables the lookup templates (the AWX/AAP job's); ansible_eda is read as it is, never
+# templated: its event is what the event's sender wrote (a model's tag, a description).
+VARIABLES = ('awx_job_id', 'tower_job_id', 'awx_user_name', 'tower_user_name')
 
 
 def actor(variables):
@@ -59,7 +61,9 @@ def actor(variables):
 def triggered_by(eda):
     """What an Event-Driven Ansible rule that started the run tells of it: the event's source,
     the rule and ruleset, and the model and version of the collection's events (mlflow: the
-    mlflow_webhook source; sparkflows_model: the sparkflows_models source). None without one."""
+    mlflow_webhook source; sparkflows_model: the sparkflows_models source), when the rule matched
+    one event (a rule of several conditions passes `events`: the rule is named, no model). None
+    without one. Values are formatted as text, never templated."""
     if not isinstance(eda, dict) or not eda.get('rule'):
         return None
     event = eda.get('event') if isinstance(eda.get('event'), dict) else {}
@@ -77,5 +81,5 @@ def triggered_by(eda):
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
-        return [actor(dict((key, self._templar.template(value)) for key, value in (variables or {}).items()
-                           if key in VARIABLES))]
+        job = dict((key, self._templar.template(value)) for key, value in (variables or {}).items() if key in VARIABLES)
+        return [actor(dict(job, ansible_eda=(variables or {}).get('ansible_eda')))]

@@ -2,7 +2,12 @@
 controller's user@host."""
 
 import getpass
+import json
+import os
 import socket
+import subprocess
+
+import yaml
 
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
@@ -73,3 +78,30 @@ def test_another_sources_event_names_the_rule_only():
     assert actor({"awx_job_id": 1, "ansible_eda": eda}) == "AWX job 1, triggered by event (rule Disk full of ruleset Alerts)"
     assert actor({"awx_job_id": 1, "ansible_eda": {"ruleset": "x"}}) == "AWX job 1"
     assert actor({"awx_job_id": 1, "ansible_eda": "not a mapping"}) == "AWX job 1"
+
+
+def test_the_event_is_never_templated():
+    # What an event carries is what its sender wrote (an MLflow tag, a description): the lookup
+    # reads it as text. Templated, this would fail on the undefined variable.
+    event = dict(EVENT, data={"description": trust_as_template("{{ undefined_variable }}")})
+    variables = {"awx_job_id": "5", "ansible_eda": {"ruleset": "R", "rule": "X", "event": event}}
+    plugin = LookupModule(loader=DataLoader(), templar=Templar(loader=DataLoader(), variables=variables))
+    assert plugin.run([], variables=variables) == [
+        "AWX job 5, triggered by event sparkflows.mlops.sparkflows_models (rule X of ruleset R): churn-model version 4"]
+
+
+def test_an_event_as_ansible_rulebook_passes_it_runs_nothing_it_carries(tmp_path, repo_root):
+    # ansible-rulebook and the EDA controller pass ansible_eda as extra variables, which
+    # ansible-core trusts as templates: a lookup in an event's data must stay text.
+    marker = tmp_path / "ran"
+    (tmp_path / "eda.json").write_text(json.dumps({"ansible_eda": {"ruleset": "R", "rule": "X", "event": dict(
+        EVENT, data={"description": "{{ lookup('ansible.builtin.pipe', 'touch %s') }}" % marker})}}))
+    (tmp_path / "actor.yml").write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"ansible.builtin.debug": {"msg": "{{ lookup('sparkflows.mlops.deployment_actor') }}"}}]}]))
+    done = subprocess.run(["ansible-playbook", "-i", "localhost,", "-c", "local", str(tmp_path / "actor.yml"),
+                           "-e", "@%s" % (tmp_path / "eda.json")], capture_output=True, text=True, timeout=120,
+                          check=False, env=dict(os.environ, ANSIBLE_CONFIG=str(repo_root / "ansible.cfg")))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "triggered by event sparkflows.mlops.sparkflows_models (rule X of ruleset R): churn-model version 4" \
+        in done.stdout
+    assert not marker.exists()
