@@ -177,7 +177,7 @@ webhook:
     description: {description: Its description., type: str}
     status: {description: V(active) or V(disabled)., type: str, sample: active}
 secret_updated:
-  description: Whether the secret was sent to MLflow (on creation, or with O(update_secret=always)).
+  description: Whether the secret was sent to MLflow (on creation, or with O(update_secret=always)); in check mode, whether it would be.
   returned: always
   type: bool
 removed:

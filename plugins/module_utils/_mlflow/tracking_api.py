@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import ssl
+from http.client import HTTPException
 from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
 
@@ -39,7 +40,10 @@ def connection_problems(params):
     """What is wrong with the connection options, in words."""
     problems = []
     parts = urlsplit(params['tracking_uri'] or '')
-    if parts.scheme not in ('http', 'https') or not parts.hostname:
+    if parts.username is not None or parts.password is not None:
+        # Said without the URL: it holds a password.
+        problems.append('tracking_uri must not hold a user or password; give them as username and password')
+    elif parts.scheme not in ('http', 'https') or not parts.hostname:
         problems.append('tracking_uri must be an http:// or https:// URL of the tracking server, got %r'
                         % params['tracking_uri'])
     if bool(params.get('username')) != bool(params.get('password')):
@@ -68,7 +72,7 @@ class TrackingApi(object):
             text = to_text(response.read())
         except HTTPError as error:
             raise TrackingApiError('%s: MLflow answered %d %s' % (what, error.code, _reason(error)), status=error.code)
-        except (URLError, ssl.SSLError, OSError) as error:
+        except (URLError, ssl.SSLError, OSError, HTTPException) as error:
             reason = getattr(error, 'reason', error)
             hint = '; give the CA bundle in ca_path' if 'CERTIFICATE_VERIFY_FAILED' in str(reason) else ''
             raise TrackingApiError('%s: cannot reach the tracking server at %s: %s%s' % (what, self._base, reason, hint))

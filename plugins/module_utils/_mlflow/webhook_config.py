@@ -75,7 +75,8 @@ def named(api, name):
 
 def wanted(params):
     """The fields the user set, as MLflow's API takes them."""
-    fields = dict(url=params['url'], events=[webhooks.event_body(event) for event in params['events']],
+    events = sorted(set(params['events']), key=params['events'].index)
+    fields = dict(url=params['url'], events=[webhooks.event_body(event) for event in events],
                   status=params['status'].upper())
     if params['description'] is not None:
         fields['description'] = params['description']
@@ -96,17 +97,21 @@ def differences(current, fields):
     return changed
 
 
-def tested(api, webhook_id, url):
-    answer = api.call('POST', '/webhooks/%s/test' % webhook_id, body={})
-    result = answer.get('result')
-    if not isinstance(result, dict):
-        raise TrackingApiError('POST /webhooks/%s/test: the answer holds no result' % webhook_id)
-    test = dict(success=bool(result.get('success')), response_status=result.get('response_status'),
-                error_message=result.get('error_message', ''))
+def tested(api, webhook_id, url, result):
+    """MLflow's test delivery to the webhook; a failure keeps what the run changed (result)."""
+    try:
+        answer = api.call('POST', '/webhooks/%s/test' % webhook_id, body={})
+    except TrackingApiError as error:
+        raise ModuleFailure(str(error), **result)
+    sent = answer.get('result')
+    if not isinstance(sent, dict):
+        raise ModuleFailure('POST /webhooks/%s/test: the answer holds no result' % webhook_id, **result)
+    test = dict(success=bool(sent.get('success')), response_status=sent.get('response_status'),
+                error_message=sent.get('error_message', ''))
     if not test['success']:
         raise ModuleFailure('MLflow\'s test delivery to %s failed: %s%s' % (
             url, 'answered %s' % test['response_status'] if test['response_status'] else 'no answer',
-            ' (%s)' % test['error_message'] if test['error_message'] else ''), changed=False, test=test)
+            ' (%s)' % test['error_message'] if test['error_message'] else ''), test=test, **result)
     return test
 
 
@@ -128,8 +133,12 @@ def _converge(api, params, check_mode, host):
         if current:
             result.update(changed=True, removed=[w['webhook_id'] for w in current])
             if not check_mode:
-                for webhook in current:
-                    api.call('DELETE', '/webhooks/%s' % webhook['webhook_id'])
+                for index, webhook in enumerate(current):
+                    try:
+                        api.call('DELETE', '/webhooks/%s' % webhook['webhook_id'])
+                    except TrackingApiError as error:
+                        raise ModuleFailure(str(error), changed=index > 0,
+                                            removed=[w['webhook_id'] for w in current[:index]])
         result.update(webhook={})
         if host.diff:
             result['diff'] = dict(before=view(current[0]) if current else {}, after={})
@@ -163,7 +172,7 @@ def _converge(api, params, check_mode, host):
     if host.diff:
         result['diff'] = dict(before=before, after=result['webhook'])
     if params['test'] and not check_mode:
-        result['test'] = tested(api, webhook['webhook_id'], params['url'])
+        result['test'] = tested(api, webhook['webhook_id'], params['url'], result)
     return result
 
 

@@ -155,6 +155,8 @@ def test_an_alias_set_in_mlflow_fires_the_rulebook_through_the_registered_webhoo
                       secret=OTHER_SECRET)
         assert refused.result["failed"]
         assert "test delivery to %s failed: answered 401" % url in refused.result["msg"]
+        # The secret was sent before the test: the task says it changed the webhook.
+        assert refused.result["changed"] and refused.result["secret_updated"]
         output = rulebook.output()
     assert output.count(fired) == 1
     assert SECRET not in output and OTHER_SECRET not in output

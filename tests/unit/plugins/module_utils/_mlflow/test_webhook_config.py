@@ -179,6 +179,44 @@ def test_a_test_delivery_mlflow_could_not_make_fails_with_mlflows_reason():
         converge(refused, description="EDA", test=True)
 
 
+def test_a_failed_test_after_a_change_says_the_change_happened():
+    rotated = Api([HELD], answers={"test": {"result": {"success": False, "response_status": 401}}})
+    with pytest.raises(ModuleFailure) as failure:
+        converge(rotated, description="EDA", update_secret="always", test=True)
+    assert failure.value.result["changed"] and failure.value.result["secret_updated"]
+    assert failure.value.result["webhook"]["webhook_id"] == WEBHOOK_ID
+
+    class Unanswered(Api):
+        def call(self, method, path, body=None, query=None):
+            if path.endswith("/test"):
+                raise TrackingApiError("POST /api/2.0/mlflow/webhooks/x/test: MLflow answered 503")
+            return Api.call(self, method, path, body, query)
+
+    with pytest.raises(ModuleFailure) as failure:
+        converge(Unanswered(), test=True)
+    assert failure.value.msg.endswith("MLflow answered 503") and failure.value.result["changed"]
+
+
+def test_a_removal_that_fails_half_way_says_what_it_removed():
+    class Failing(Api):
+        def call(self, method, path, body=None, query=None):
+            if method == "DELETE" and path.endswith("another-id"):
+                raise TrackingApiError("DELETE: MLflow answered 500")
+            return Api.call(self, method, path, body, query)
+
+    with pytest.raises(ModuleFailure) as failure:
+        converge(Failing([HELD, dict(HELD, webhook_id="another-id")]), state="absent")
+    assert failure.value.result == {"changed": True, "removed": [WEBHOOK_ID]}
+
+
+def test_an_event_named_twice_is_sent_once():
+    api = Api()
+    converge(api, events=["model_version.created", "model_version.created"])
+    assert api.writes()[0][2]["events"] == [{"entity": "MODEL_VERSION", "action": "CREATED"}]
+    assert not converge(Api([dict(HELD, events=[{"entity": "MODEL_VERSION", "action": "CREATED"}])]),
+                        description="EDA", events=["model_version.created", "model_version.created"])["changed"]
+
+
 def test_check_mode_sends_no_test_delivery():
     api = Api([HELD])
     assert "test" not in converge(api, check_mode=True, test=True)
@@ -192,11 +230,13 @@ def test_check_mode_sends_no_test_delivery():
     ({"tracking_uri": "mlflow.example.net"}, "tracking_uri must be an http:// or https:// URL"),
     ({"password": None}, "username and password go together"),
     ({"timeout": 0}, "timeout must be 1 or more seconds"),
+    ({"tracking_uri": "https://admin:pw@mlflow.example.net"}, "must not hold a user or password"),
     ({"name": " "}, "name must not be empty"),
 ])
 def test_bad_options_are_refused_before_any_call(options, problem):
-    with pytest.raises(ModuleFailure, match=problem):
+    with pytest.raises(ModuleFailure, match=problem) as failure:
         webhook_config.run(params(**options), False, Host())
+    assert ":pw@" not in failure.value.msg
 
 
 def test_absent_needs_no_url():
