@@ -4,8 +4,9 @@
 # did not serve it). Exits non-zero when any step failed. Without a Docker Engine the
 # steps that need one fail at once with that reason instead of hanging. The Molecule scenarios
 # run beside the other steps (they wait on their instances' boots and package installs more
-# than they compute), and so does ansible-test sanity beside the unit tests and the lint (each
-# of the three keeps one core busy; sanity ends before the integration tests start): their
+# than they compute), and so does ansible-test sanity beside the unit tests, the lint and the
+# changelog check (sanity and each of those keep one core busy; sanity ends before the
+# integration tests start, and the unit tests wait on what they test, not on the clock): their
 # output follows, from .cache/make-test/<step>.log.
 set -uo pipefail
 

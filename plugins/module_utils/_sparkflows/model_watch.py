@@ -49,7 +49,8 @@ def interval_and_backoff(args):
 def next_wait(interval, max_backoff, failures):
     """Seconds until the next listing: the interval, doubled for each listing failed in a row,
     at most max_backoff."""
-    return min(max_backoff, interval * (2 ** failures)) if failures else interval
+    # The exponent stops growing long before the float would overflow (days of failures).
+    return min(max_backoff, interval * (2 ** min(failures, 30))) if failures else interval
 
 
 class ModelWatch(object):

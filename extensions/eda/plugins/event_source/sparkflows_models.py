@@ -35,6 +35,8 @@ import pathlib
 import sys
 from typing import Any
 
+from ansible.module_utils.parsing.convert_bool import boolean
+
 try:
     from ansible_collections.sparkflows.mlops.plugins.module_utils._sparkflows import client as sparkflows
 except ImportError:
@@ -56,6 +58,16 @@ def _client(args: dict[str, Any]) -> sparkflows.SparkflowsClient:
     if args.get("api_username") and not args.get("api_password"):
         raise ValueError("sparkflows_models: api_username needs api_password")
     connection = dict((key, args[key]) for key in sparkflows.CONNECTION_ARGSPEC if args.get(key) is not None)
+    # A rulebook's templated arguments arrive as text ("{{ X }}"): typed as the modules type them.
+    kinds = dict(bool=boolean, float=float, int=int)
+    for key, value in connection.items():
+        kind = kinds.get(sparkflows.CONNECTION_ARGSPEC[key].get('type'))
+        if kind:
+            try:
+                connection[key] = kind(value)
+            except (TypeError, ValueError):
+                raise ValueError("sparkflows_models: %s must be a %s, got %r" % (
+                    key, sparkflows.CONNECTION_ARGSPEC[key]['type'], value))
     return sparkflows.SparkflowsClient(**connection)
 
 

@@ -93,6 +93,11 @@ def test_waits_double_after_each_failure_up_to_the_backoff():
     assert [model_watch.next_wait(5, 60, failures) for failures in range(6)] == [5, 10, 20, 40, 60, 60]
 
 
+def test_a_week_of_failures_still_waits_the_backoff():
+    # 2 ** 1100 is past a float's range: the exponent stops growing.
+    assert model_watch.next_wait(600, 600, 1100) == 600
+
+
 @pytest.mark.parametrize("args, message", [({"interval": 0.5}, "interval must be 1 to 3600"),
                                            ({"interval": 7200}, "interval must be 1 to 3600"),
                                            ({"interval": 30, "max_backoff": 10}, "at least the interval")])

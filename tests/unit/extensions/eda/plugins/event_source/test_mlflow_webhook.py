@@ -61,7 +61,7 @@ def run_source(args, requests, ca):
         client_tls = ssl.create_default_context(cafile=str(ca))
         answers = []
         async with aiohttp.ClientSession() as session:
-            for _attempt in range(100):  # the listener is up within 5 s
+            for _attempt in range(600):  # the listener is up within 30 s, however busy the machine
                 try:
                     async with session.get("https://127.0.0.1:%d/" % args["port"], ssl=client_tls):
                         break
