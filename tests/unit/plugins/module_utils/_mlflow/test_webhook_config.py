@@ -241,3 +241,59 @@ def test_bad_options_are_refused_before_any_call(options, problem):
 
 def test_absent_needs_no_url():
     assert webhook_config.option_problems(params(state="absent", url=None, secret=None)) == []
+
+
+def test_the_listing_asks_for_full_pages_and_a_removal_diff_shows_what_was_held():
+    api = Api([HELD])
+    result = converge(api, state="absent", diff=True)
+    assert api.calls[0] == ("GET", "/webhooks", None)
+    assert result["diff"] == {"before": webhook_config.view(HELD), "after": {}} and result["webhook"] == {}
+
+    class Recording(Api):
+        def call(self, method, path, body=None, query=None):
+            self.query = query
+            return Api.call(self, method, path, body, query)
+
+    recording = Recording()
+    converge(recording, state="absent")
+    assert recording.query == {"max_results": 100}
+
+
+def test_a_no_op_says_false_not_just_nothing():
+    result = converge(Api([HELD]), description="EDA")
+    assert result["changed"] is False and result["secret_updated"] is False
+
+
+def test_check_mode_creation_previews_the_webhook_as_wanted():
+    result = converge(Api(), check_mode=True, description="EDA")
+    assert result["webhook"] == {"webhook_id": "(created)", "name": "sparkflows-eda", "url": "https://127.0.0.1:9/",
+                                 "events": ["model_version_alias.created"], "description": "EDA", "status": "active"}
+
+
+def test_answers_without_what_the_call_returns_fail_naming_the_call():
+    with pytest.raises(TrackingApiError, match="PATCH /webhooks/%s: the answer holds no webhook \\(empty\\)" % WEBHOOK_ID):
+        converge(Api([HELD], answers={"update": {}}), status="disabled")
+
+    class Endless(Api):
+        def call(self, method, path, body=None, query=None):
+            return {"webhooks": [], "next_page_token": "more"}
+
+    with pytest.raises(TrackingApiError, match="GET /webhooks: more than 50 pages of webhooks"):
+        converge(Endless())
+
+
+def test_the_test_delivery_goes_to_the_webhook_found():
+    api = Api([HELD], answers={"test": {"result": {"success": True, "response_status": 200}}})
+    converge(api, description="EDA", test=True)
+    assert api.calls[-1] == ("POST", "/webhooks/%s/test" % WEBHOOK_ID, {})
+
+
+def test_a_url_without_a_host_is_refused():
+    assert webhook_config.option_problems(params(url="https://")) == [
+        "url must be an https:// URL (MLflow delivers to https:// only), got 'https://'"]
+
+
+def test_two_webhooks_of_the_name_change_nothing():
+    with pytest.raises(ModuleFailure) as failure:
+        converge(Api([HELD, dict(HELD, webhook_id="another-id")]))
+    assert failure.value.result == {"changed": False}

@@ -187,3 +187,42 @@ def test_a_signed_body_that_is_no_mlflow_payload_is_refused_400_and_takes_no_id(
 def test_a_receiver_without_a_secret_is_refused():
     with pytest.raises(ValueError, match="secret is required"):
         webhooks.Receiver("")
+
+
+def test_a_delivery_id_of_the_longest_length_is_taken():
+    headers, body = delivery()
+    delivery_id = "d" * webhooks.MAX_DELIVERY_ID
+    headers[webhooks.DELIVERY_ID_HEADER] = delivery_id
+    headers[webhooks.SIGNATURE_HEADER] = webhooks.signature(SECRET, delivery_id, headers[webhooks.TIMESTAMP_HEADER],
+                                                            body)
+    assert receiver_at(stamp_of(headers)).take(header_of(headers), body)["mlflow"]["delivery_id"] == delivery_id
+
+
+@pytest.mark.parametrize("change, reason", [
+    ("no id", "no X-MLflow-Delivery-Id or X-MLflow-Timestamp: not an MLflow webhook delivery"),
+    ("long id", "the X-MLflow-Delivery-Id is longer than 128 characters"),
+    ("stamp", "the X-MLflow-Timestamp is not a Unix time in seconds"),
+    ("body", "the body is not JSON"),
+])
+def test_each_refusal_says_why(change, reason):
+    headers, body = delivery()
+    if change == "no id":
+        del headers[webhooks.DELIVERY_ID_HEADER]
+    elif change == "long id":
+        headers[webhooks.DELIVERY_ID_HEADER] = "x" * 129
+    elif change == "stamp":
+        headers[webhooks.TIMESTAMP_HEADER] = "soon"
+        headers[webhooks.SIGNATURE_HEADER] = webhooks.signature(SECRET, headers[webhooks.DELIVERY_ID_HEADER], "soon",
+                                                                body)
+    else:
+        body = b"not json"
+        headers[webhooks.SIGNATURE_HEADER] = webhooks.signature(
+            SECRET, headers[webhooks.DELIVERY_ID_HEADER], headers[webhooks.TIMESTAMP_HEADER], body)
+    refused = refusal(receiver_at(stamp_of(delivery()[0])), headers, body)
+    assert (refused.status, refused.reason, str(refused)) == (400, reason, reason)
+
+
+def test_a_full_window_says_so():
+    headers, body = delivery()
+    refused = refusal(receiver_at(stamp_of(headers), capacity=0), headers, body)
+    assert (refused.status, refused.reason) == (429, "more than 0 deliveries within 300 s")

@@ -108,3 +108,24 @@ def test_intervals_are_bounded(args, message):
 
 def test_the_defaults_are_a_minute_and_ten():
     assert model_watch.interval_and_backoff({}) == (60, 600)
+
+
+def test_a_watched_model_missing_or_unreadable_does_not_hide_the_next_one():
+    watch = model_watch.ModelWatch([("gone", None), ("churn", None)])
+    assert watch.missing == {}
+    watch.changes([model(1)], LATEST)
+    assert len(watch.changes([model(1), model(2)], LATEST)) == 1
+    unreadable = model_watch.ModelWatch([("fraud", None), ("churn", None)])
+    unreadable.changes([model(1)], LATEST)
+    assert len(unreadable.changes([model(2), dict(model(5, name="fraud"), version="v5")], LATEST)) == 1
+    assert "for model fraud" in unreadable.missing[("fraud", None)]
+
+
+def test_the_edges_of_the_bounds_are_allowed():
+    assert model_watch.interval_and_backoff({"interval": 1, "max_backoff": 1}) == (1, 1)
+    assert model_watch.interval_and_backoff({"interval": 3600, "max_backoff": 3600}) == (3600, 3600)
+
+
+def test_a_watched_entry_of_another_kind_is_refused():
+    with pytest.raises(ValueError, match="neither a model name"):
+        model_watch.watched_models([3])
