@@ -84,17 +84,10 @@ def wanted(params):
 
 
 def differences(current, fields):
-    """The fields whose value MLflow holds differs from the one wanted."""
-    held = view(current)
-    changed = {}
-    for key, value in fields.items():
-        now = held['events'] if key == 'events' else held.get(key)
-        want = sorted(webhooks.event_name(event) for event in value) if key == 'events' else value
-        if key == 'status':
-            want = value.lower()
-        if now != want:
-            changed[key] = value
-    return changed
+    """The fields whose value MLflow holds differs from the one wanted, each compared as view()
+    shows it (events as sorted names, status in lower case)."""
+    held, after = view(current), view(dict(current, **fields))
+    return dict((key, value) for key, value in fields.items() if held[key] != after[key])
 
 
 def tested(api, webhook_id, url, result):
