@@ -12,7 +12,7 @@ import urllib.request
 import uuid
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow import webhooks
-from utils.certificates import make_ca, make_server_certificate, pem_certificate, pem_key
+from emulator.fixtures import make_tls_files
 from utils.ports import free_port
 from utils.rulebook import running_rulebook
 
@@ -40,21 +40,17 @@ def delivery(secret=SECRET, stamp=None, delivery_id=None):
 
 
 def test_a_signed_delivery_fires_once_and_forged_old_or_replayed_ones_fire_nothing(tmp_path):
-    ca_key, ca = make_ca("sfmlops rulebook CA")
-    key, certificate = make_server_certificate(ca_key, ca)
-    for name, pem in (("ca.pem", pem_certificate(ca)), ("cert.pem", pem_certificate(certificate)),
-                      ("key.pem", pem_key(key))):
-        (tmp_path / name).write_bytes(pem)
+    tls = make_tls_files(tmp_path)
     port = free_port()
-    source = {"host": "127.0.0.1", "port": port, "certfile": str(tmp_path / "cert.pem"),
-              "keyfile": str(tmp_path / "key.pem"), "secret": "{{ MLFLOW_WEBHOOK_SECRET }}"}
+    source = {"host": "127.0.0.1", "port": port, "certfile": str(tls["cert"]), "keyfile": str(tls["key"]),
+              "secret": "{{ MLFLOW_WEBHOOK_SECRET }}"}
     rule = {"name": "Alias champion",
             "condition": 'event.mlflow.event == "model_version_alias.created" and event.mlflow.alias == "champion"',
             "action": {"debug": {"msg": "served alias {{ event.mlflow.alias }} of {{ event.mlflow.name }}: "
                                         "version {{ event.mlflow.version }}"}}}
     with running_rulebook(tmp_path, "mlflow_webhook", source, [rule], {"MLFLOW_WEBHOOK_SECRET": SECRET},
                           "mlflow_webhook: listening on") as rulebook:
-        ca_file = tmp_path / "ca.pem"
+        ca_file = tls["ca"]
         body, headers = delivery()
         forged_body, forged = delivery(secret="not-the-secret")
         old_body, old = delivery(stamp=int(time.time()) - 3600)

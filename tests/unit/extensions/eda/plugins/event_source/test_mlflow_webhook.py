@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow import webhooks
-from utils.certificates import make_ca, make_server_certificate, pem_certificate, pem_key
+from emulator.fixtures import make_tls_files
 from utils.ports import free_port
 
 REPO = pathlib.Path(__file__).resolve().parents[6]
@@ -29,13 +29,8 @@ SECRET = "unit-webhook-secret-5f1c"
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory):
     """(CA file, certificate file, key file) of a listener on 127.0.0.1."""
-    directory = tmp_path_factory.mktemp("tls")
-    ca_key, ca = make_ca("sfmlops test CA")
-    key, certificate = make_server_certificate(ca_key, ca)
-    paths = directory / "ca.pem", directory / "cert.pem", directory / "key.pem"
-    for path, pem in zip(paths, (pem_certificate(ca), pem_certificate(certificate), pem_key(key))):
-        path.write_bytes(pem)
-    return paths
+    files = make_tls_files(tmp_path_factory.mktemp("tls"))
+    return files["ca"], files["cert"], files["key"]
 
 
 def signed(payload, secret=SECRET, stamp=None, delivery_id=None):
