@@ -710,13 +710,20 @@ def test_a_job_template_names_defined_credentials_at_most_one_of_a_type(template
     assert "Machine" in named
 
 
+def imported(play):
+    """The file of the collection playbook a play imports (sparkflows.mlops.NAME: playbooks/NAME.yml)."""
+    name = play["ansible.builtin.import_playbook"]
+    assert name.startswith("sparkflows.mlops."), name
+    return REPO_ROOT / "playbooks" / (name[len("sparkflows.mlops."):] + ".yml")
+
+
 def remote_plays(playbook):
     """The plays of playbook, through the playbooks it imports, that connect to inventory hosts
     (not localhost, not connection: local)."""
     plays = []
     for play in yaml.safe_load(playbook.read_text()):
         if "ansible.builtin.import_playbook" in play:
-            plays += remote_plays(playbook.parent / play["ansible.builtin.import_playbook"])
+            plays += remote_plays(imported(play))
         elif play.get("hosts") not in ("localhost", "127.0.0.1") and play.get("connection", "ssh") == "ssh":
             plays.append(play["name"])
     return plays
@@ -742,7 +749,7 @@ def applied(playbook, seen=None):
     for play in yaml.safe_load(playbook.read_text()):
         if "ansible.builtin.import_playbook" in play and play["ansible.builtin.import_playbook"] not in seen:
             seen.add(play["ansible.builtin.import_playbook"])
-            more, uses = applied(playbook.parent / play["ansible.builtin.import_playbook"], seen)
+            more, uses = applied(imported(play), seen)
             roles, connection = roles | more, connection or uses
         for role in play_roles(play):
             roles.add(role)
@@ -786,9 +793,9 @@ def test_the_workflow_runs_site_yml_in_order_then_verify():
         assert sorted(chain) == sorted(nodes), "nodes off the chain"
         templates = [nodes[identifier]["unified_job_template"] for identifier in chain]
         assert all(t["type"] == "job_template" and t["name"] in names for t in templates), templates
-        site = [play["ansible.builtin.import_playbook"]
+        site = [imported(play).relative_to(REPO_ROOT).as_posix()
                 for play in yaml.safe_load((REPO_ROOT / "playbooks" / "site.yml").read_text())]
-        assert [names[t["name"]] for t in templates] == ["playbooks/" + p for p in site] + ["playbooks/verify.yml"]
+        assert [names[t["name"]] for t in templates] == site + ["playbooks/verify.yml"]
 
 
 # --- docs/awx.md ---------------------------------------------------------------------------------
