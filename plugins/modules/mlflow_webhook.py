@@ -20,9 +20,12 @@ description:
   - With O(test=true), MLflow sends its test delivery to the webhook after the change, and the task
     fails when the listener does not take it (a wrong secret answers 401).
   - Runs where the tracking server is reachable, usually on the controller
-    (C(delegate_to=localhost)).
+    (C(delegate_to=localhost)). O(username) needs the right to manage webhooks (an admin of the
+    basic-auth app).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - sparkflows.mlops.mlflow
+  - sparkflows.mlops.mlflow.actiongroup_mlflow
 attributes:
   check_mode:
     support: full
@@ -33,34 +36,6 @@ attributes:
   platform:
     platforms: posix
 options:
-  tracking_uri:
-    description:
-      - URL of the MLflow tracking server, for example C(https://mlflow.example.net:5000).
-    type: str
-    required: true
-  username:
-    description:
-      - User of MLflow's basic authentication (the C(basic-auth) app); with O(password).
-      - The user needs the right to manage webhooks (an admin of the basic-auth app).
-    type: str
-  password:
-    description:
-      - Its password.
-    type: str
-  validate_certs:
-    description:
-      - Whether the tracking server's TLS certificate is verified. Turn it off only on a network you trust.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - CA bundle file (PEM) the tracking server's certificate must chain to; the system's trust store when not given.
-    type: path
-  timeout:
-    description:
-      - Seconds allowed for each request to MLflow.
-    type: int
-    default: 30
   name:
     description:
       - Name of the webhook. The module keeps one webhook of each name, and fails when MLflow holds several.
