@@ -5,14 +5,15 @@ from __future__ import annotations
 
 
 class ModuleDocFragment(object):
-    # The balancer runtime API options of the scorer_lb modules.
+    # The runtime API options of the modules that talk to an HAProxy (the scorers' balancers, the MLflow host's proxy).
     # Declared in plugins/module_utils/_haproxy/runtime.py (RUNTIME_ARGSPEC).
     DOCUMENTATION = r'''
 options:
   socket:
     description:
-      - The HAProxy runtime API socket (C(stats socket ... level admin)) on the balancer the module
-        runs on; role M(sparkflows.mlops.scorer_lb) puts it at V(/run/haproxy/admin.sock), never on a
+      - The HAProxy runtime API socket (C(stats socket ... level admin)) on the host the module
+        runs on; role M(sparkflows.mlops.scorer_lb) puts it at V(/run/haproxy/admin.sock), role
+        M(sparkflows.mlops.mlflow_host) its TLS proxy's at V(/run/mlflow-proxy.sock), never on a
         network address.
     type: path
     default: /run/haproxy/admin.sock

@@ -17,6 +17,9 @@ description:
   - Without TLS each process listens on its public port. With TLS (C(tls)) the host's TLS proxy
     (the C(mlflow-proxy) unit, HAProxy) holds every public port and each process binds to
     loopback on its public port plus C(port_offset).
+  - With TLS each served model has two slots, blue (public port plus C(port_offset)) and green
+    (plus twice C(port_offset)), each a backend of the model's frontend; the proxy's map of
+    frontend to backend picks the live one at run time.
   - Also says which unit must hold each port (the role's preflight refuses a port another service
     holds) and which C(Host) headers MLflow 3 accepts (C(--allowed-hosts)) - behind the proxy,
     the certificate's names with any port, and loopback.
@@ -25,8 +28,9 @@ options:
     description:
       - C(tls), C(port_offset), C(tracking_host), C(tracking_port), C(models) (C(name) and C(port)
         of each served model present), C(fire_mlops_enabled), C(fire_mlops_port), C(tls_names)
-        (the proxy certificate's subjectAltNames) and C(allowed_hosts) (the user's; kept as given
-        when set).
+        (the proxy certificate's subjectAltNames), C(allowed_hosts) (the user's; kept as given
+        when set) and C(served) (the served models' state, C(name) to C(live), the slot each serves
+        from; blue when not given).
     type: dict
     required: true
 author:
@@ -45,8 +49,11 @@ RETURN = r"""
 _value:
   description:
     - C(tls), C(bind) (the tracking server's address), C(model_bind) (the served models'),
-      C(tracking_port), C(models) (name to port), C(fire_mlops_port) (null when not enabled),
-      C(frontends) (C(name), C(port), C(backend_port), C(check), the health path or null; empty
+      C(tracking_port), C(models) (name to the port of its live slot), C(slots) (name to
+      C(blue) and, with TLS, C(green), each with its C(instance) of C(mlflow-model@), its C(port)
+      and its proxy C(backend)), C(fire_mlops_port) (null when not enabled),
+      C(frontends) (C(name), C(port), C(check), the health path or null, and C(backends), each
+      C(name) and C(port) - a served model's two slots, blue first; empty
       without TLS), C(allowed_hosts), C(port_units) (port to the unit that must hold it) and C(own_units), a
       regular expression matching every unit of the role.
   type: dict

@@ -60,6 +60,39 @@ def lab_inventory(root, ports):
     return target
 
 
+def single_file_inventory(inventory, target):
+    """inventory (a copy of inventories/lab, lab_inventory's) as one YAML file at target, each
+    group's group_vars inlined and the lab's state (inventory_dir/../../.lab) named by its absolute
+    path: ansible-rulebook copies the inventory it is given into the private directory of each
+    playbook run, where paths relative to inventory_dir no longer lead to the state."""
+    inventory = pathlib.Path(inventory)
+    state = str((inventory / ".." / ".." / ".lab").resolve())
+    hosts = yaml.safe_load((inventory / "hosts.yml").read_text())
+
+    def groups(name, group):
+        yield name, group
+        for child, values in ((group or {}).get("children") or {}).items():
+            yield from groups(child, values)
+
+    found = {}
+    for name, group in groups("all", hosts["all"]):
+        if group is not None and name not in found:
+            found[name] = group
+    for path in sorted((inventory / "group_vars").glob("*.yml")):
+        text = path.read_text().replace("inventory_dir ~ '/../../.lab/", "'%s/" % state) \
+            .replace("{{ inventory_dir }}/../../.lab/", "%s/" % state)
+        assert "inventory_dir" not in text, path
+        group = found.get(path.stem)
+        if group is None:  # a group named only as a child (mlflow_db: {children: {mlflow:}})
+            group = found[path.stem] = {}
+            for _name, parent in groups("all", hosts["all"]):
+                if parent and path.stem in (parent.get("children") or {}) and parent["children"][path.stem] is None:
+                    parent["children"][path.stem] = group
+        group["vars"] = dict(group.get("vars") or {}, **(yaml.safe_load(text) or {}))
+    pathlib.Path(target).write_text(yaml.safe_dump(hosts, sort_keys=False))
+    return pathlib.Path(target)
+
+
 def group_vars(inventory, group):
     """The variables inventory/group_vars/GROUP.yml gives (as written: lookups unrendered)."""
     return yaml.safe_load((pathlib.Path(inventory) / "group_vars" / ("%s.yml" % group)).read_text()) or {}

@@ -41,20 +41,40 @@ def running_rulebook(directory, source, arguments, rules, secrets, ready):
     arguments given (a secret as "{{ NAME }}", NAME a key of secrets, given in the environment)
     and the rules given, on an inventory of localhost; returned once the output shows ready (at
     most 120 s), stopped at the end."""
-    subprocess.run([str(APT_INSTALL), "openjdk-17-jre-headless"], check=True, timeout=900)
     directory = pathlib.Path(directory)
     (directory / "rulebook.yml").write_text(yaml.safe_dump([{
         "name": "Collection events", "hosts": "all", "sources": [{"sparkflows.mlops." + source: arguments}],
         "rules": rules}]))
     (directory / "rulebook-inventory.yml").write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n")
+    with _running(directory, [str(directory / "rulebook.yml"), "-i", str(directory / "rulebook-inventory.yml")],
+                  secrets, ready, cwd=REPO) as rulebook:
+        yield rulebook
+
+
+@contextlib.contextmanager
+def running_collection_rulebook(directory, name, inventory, variables, secrets, ready, env=None):
+    """ansible-rulebook on the collection's rulebook sparkflows.mlops.<name> as its header says to
+    run it: on inventory, the variables given in a --vars file, the secrets in the environment
+    (--env-vars), from directory (not this checkout: the collection is found as installed) with
+    env added; returned once the output shows ready (at most 120 s), stopped at the end."""
+    directory = pathlib.Path(directory)
+    (directory / "eda-vars.yml").write_text(yaml.safe_dump(variables))
+    with _running(directory, ["sparkflows.mlops." + name, "-i", str(inventory), "--vars", str(directory / "eda-vars.yml")],
+                  secrets, ready, cwd=directory, env=env) as rulebook:
+        yield rulebook
+
+
+@contextlib.contextmanager
+def _running(directory, arguments, secrets, ready, cwd, env=None):
+    subprocess.run([str(APT_INSTALL), "openjdk-17-jre-headless"], check=True, timeout=900)
     log_path = directory / "rulebook.log"
-    command = ["ansible-rulebook", "-r", str(directory / "rulebook.yml"), "-i", str(directory / "rulebook-inventory.yml"),
-               "-vv"]
+    command = ["ansible-rulebook", "-r"] + arguments + ["-vv"]
     for name in secrets:
         command += ["--env-vars", name]
+    environment = dict(os.environ, **(env or {}))
+    environment.update(secrets, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"))
     with open(log_path, "w") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO),
-                                   env=dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"), **secrets))
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=str(cwd), env=environment)
     try:
         rulebook = Rulebook(log_path)
         deadline = time.monotonic() + 120

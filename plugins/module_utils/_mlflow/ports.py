@@ -4,8 +4,12 @@
 """The ports of an MLflow host, as the role mlflow_host lays them out: the tracking server, each
 served model and the Fire MLOps server, each on its public port - or, with TLS in front, each
 bound to loopback on its public port plus an offset while the host's TLS proxy (HAProxy) holds
-the public port. One place decides which unit holds which port, what the firewall opens, where
-each process binds and which Host headers MLflow accepts behind the proxy."""
+the public port. Behind the proxy each served model has two slots, blue and green (on its public
+port plus one and two offsets), each the proxy's backend of its own: a new version starts in the
+idle one and, once it answers, the proxy's map of frontend to backend switches to it at run time
+(_mlflow/served_slots.py decides which) - the proxy's configuration is the same whichever serves.
+One place decides which unit holds which port, what the firewall opens, where each process binds
+and which Host headers MLflow accepts behind the proxy."""
 
 from __future__ import annotations
 
@@ -16,6 +20,20 @@ OWN_UNITS = r'^(mlflow-tracking|mlflow-model@[^/]+|fire-mlops|mlflow-proxy)\.ser
 # What MLflow 3 accepts by default, kept when the proxy's names are added (the role's own checks
 # and the proxy's health checks reach the processes on loopback).
 LOCAL_HOSTS = ['localhost', 'localhost:*', '127.0.0.1', '127.0.0.1:*']
+# The slots of a served model: blue is the only one without TLS in front.
+SLOTS = ('blue', 'green')
+
+
+def frontend(name):
+    """The proxy's frontend of a served model (the key of its entry in the proxy's map)."""
+    return 'model-%s' % name
+
+
+def instance(name, slot):
+    """The mlflow-model@ instance of a served model's slot: blue keeps the model's name (the
+    instance before slots existed), green is NAME:green - ':' is in no model name, so it is no
+    other model's instance."""
+    return name if slot == 'blue' else '%s:%s' % (name, slot)
 
 
 class PortsError(ValueError):
@@ -45,18 +63,22 @@ def _host_headers(name):
 
 def layout(inputs):
     """{tls, bind, model_bind, tracking_port, models {name: port}, fire_mlops_port, frontends,
-    allowed_hosts, port_units {port: unit}, own_units} from the role's inputs: tls (bool), port_offset,
-    tracking_host, tracking_port, models (name, port of each present), fire_mlops_enabled,
-    fire_mlops_port, tls_names, allowed_hosts (the user's)."""
+    allowed_hosts, port_units {port: unit}, own_units, slots {name: {slot: {instance, port}}}} from the
+    role's inputs: tls (bool), port_offset, tracking_host, tracking_port, models (name, port of each
+    present), fire_mlops_enabled, fire_mlops_port, tls_names, allowed_hosts (the user's), served
+    ({name: {live: slot}}, the slot each model serves from; blue when not given). A model's port
+    in models is its live slot's; its frontend has both slots as backends (frontends: name, port,
+    check, backends [{name, port}]), whichever serves."""
     tls = bool(inputs.get('tls'))
     offset = int(inputs.get('port_offset') or 0) if tls else 0
     tracking = int(inputs['tracking_port'])
     models = [(str(model['name']), int(model['port'])) for model in inputs.get('models') or []]
     fire = int(inputs['fire_mlops_port']) if inputs.get('fire_mlops_enabled') else None
     public = [('mlflow-tracking.service', 'tracking', tracking, '/health')]
-    public += [('mlflow-model@%s.service' % name, 'model-%s' % name, port, '/ping') for name, port in models]
+    public += [('mlflow-model@%s.service' % name, frontend(name), port, '/ping') for name, port in models]
     if fire is not None:
         public.append(('fire-mlops.service', 'fire-mlops', fire, None))
+    slot_offsets = dict(blue=offset, green=2 * offset) if tls else dict(blue=0)
     if tls:
         if offset < 1:
             raise PortsError('mlflow_host_tls_port_offset must be a positive number when mlflow_host_tls_enabled is true')
@@ -68,11 +90,27 @@ def layout(inputs):
             if port + offset in publics:
                 raise PortsError('mlflow_host_tls_port_offset %d puts %s on port %d, a public port of this host'
                                  % (offset, unit, port + offset))
+        for name, port in models:
+            green = port + slot_offsets['green']
+            if green > 65535 or green in publics:
+                raise PortsError('mlflow_host_tls_port_offset %d puts the green slot of served model %s on port %d, %s'
+                                 % (offset, name, green, 'past 65535' if green > 65535 else 'a public port of this host'))
+    slots = dict((name, dict((slot, dict(instance=instance(name, slot), port=port + shift,
+                                         backend='%s-%s' % (frontend(name), slot)))
+                             for slot, shift in slot_offsets.items())) for name, port in models)
+    placed = [(port, PROXY_UNIT) for _unit, _name, port, _check in public if tls]
+    placed += [(port + offset, unit) for unit, _name, port, _check in public if not unit.startswith('mlflow-model@')]
+    placed += [(held['port'], 'mlflow-model@%s.service' % held['instance'])
+               for _name, by_slot in sorted(slots.items()) for _slot, held in sorted(by_slot.items())]
     units = {}
-    for unit, _name, port, _check in public:
-        if tls:
-            units[port] = PROXY_UNIT
-        units[port + offset] = unit
+    for port, unit in placed:
+        if units.get(port, unit) != unit:
+            raise PortsError('mlflow_host_tls_port_offset %d puts %s and %s both on port %d'
+                             % (offset, units[port], unit, port))
+        units[port] = unit
+    served = inputs.get('served') or {}
+    live = dict((name, _live(served.get(name), tls)) for name, _port in models)
+    live_ports = dict((name, slots[name][live[name]]['port']) for name, _port in models)
     names = _names(inputs.get('tls_names'))
     allowed = list(inputs.get('allowed_hosts') or [])
     if tls and not allowed:
@@ -82,11 +120,27 @@ def layout(inputs):
         bind=LOOPBACK if tls else (inputs.get('tracking_host') or '0.0.0.0'),
         model_bind=LOOPBACK if tls else '0.0.0.0',
         tracking_port=tracking + offset,
-        models=dict((name, port + offset) for name, port in models),
+        models=live_ports,
+        slots=slots,
         fire_mlops_port=fire + offset if fire is not None else None,
-        frontends=[dict(name=name, port=port, backend_port=port + offset, check=check)
+        frontends=[dict(name=name, port=port, check=check, backends=_backends(name, port + offset, slots))
                    for _unit, name, port, check in public] if tls else [],
         allowed_hosts=allowed,
         port_units=units,
         own_units=OWN_UNITS,
     )
+
+
+def _backends(name, port, slots):
+    """The proxy's backends of frontend name: a served model's slots (blue first, the one a
+    request goes to when the map names none), else its process's; each {name, port}."""
+    model = next((model for model in slots if frontend(model) == name), None)
+    if model is not None:
+        return [dict(name=slots[model][slot]['backend'], port=slots[model][slot]['port']) for slot in SLOTS]
+    return [dict(name=name, port=port)]
+
+
+def _live(held, tls):
+    """The slot a model serves from: the one its state names, blue without TLS or state."""
+    slot = held.get('live') if isinstance(held, dict) else None
+    return slot if tls and slot in SLOTS else 'blue'

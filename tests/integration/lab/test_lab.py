@@ -14,10 +14,20 @@ import urllib.request
 import boto3
 import paramiko
 import pytest
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
+from utils.certificates import make_server_certificate, pem_certificate, pem_key
 from utils.docker import docker
-from utils.lab import LAB_HOSTS, REPO_ROOT, Lab, group_vars, http_reply, lab_inventory, require_image, typed_as_text
-from utils.ports import free_port_ranges
+from utils.examples import example_tasks
+from utils.lab import (LAB_HOSTS, REPO_ROOT, Lab, group_vars, http_reply, lab_inventory, require_image,
+                       single_file_inventory, typed_as_text)
+from utils.playbook import run_playbook
+from utils.ports import free_port, free_port_ranges
+from utils.rulebook import running_collection_rulebook
+from utils.wrk import Wrk
+from utils.wrk import install as wrk_install
 
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role's default sample
 RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
@@ -172,12 +182,14 @@ def lab_ca(lab):
     return ssl.create_default_context(cafile=str(lab["state"] / "ca" / "ca.crt"))
 
 
-def mlflow_api(lab, path):
-    """GET /api/2.0/mlflow/PATH on mlflow1 through its published HTTPS port, as the admin: the JSON."""
+def mlflow_api(lab, path, body=None):
+    """GET (or POST body) /api/2.0/mlflow/PATH on mlflow1 through its published HTTPS port, as the admin: the JSON."""
     password = (lab["state"] / "mlflow-admin-password").read_text().strip()
     request = urllib.request.Request(
         "https://127.0.0.1:%d/api/2.0/mlflow/%s" % (lab["mlflow_port"], path),
-        headers={"Authorization": "Basic " + base64.b64encode(("admin:%s" % password).encode()).decode()})
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": "Basic " + base64.b64encode(("admin:%s" % password).encode()).decode(),
+                 "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=20, context=lab_ca(lab)) as answer:
         return json.loads(answer.read())
 
@@ -360,7 +372,10 @@ def test_production_mlflow_on_postgresql_and_s3_behind_tls(lab, repo_root):
             "print(repr(s.recv(64)))") % port, timeout=60)
         assert plain.stdout.strip() in ("b''", ""), (port, plain.stdout, plain.stderr)
     listening = docker("exec", name, "ss", "-Hltn").stdout
-    for port in (15000, 15001):
+    # The model serves from its first slot, green (the idle one of a new host): 5001 plus twice the offset.
+    live = json.loads(docker("exec", name, "cat", "/etc/mlflow/models/served.json").stdout)["lab-model"]["live"]
+    assert live == "green"
+    for port in (15000, 25001):
         assert "127.0.0.1:%d " % port in listening and "0.0.0.0:%d " % port not in listening, listening
     # PostgreSQL restarts: the tracking server reconnects and still reads its stores.
     assert docker("exec", name, "systemctl", "restart", "postgresql").returncode == 0
@@ -386,6 +401,153 @@ def test_production_mlflow_on_postgresql_and_s3_behind_tls(lab, repo_root):
     gone = playbook(lab, repo_root, "mlflow_host.yml", "-e", served.replace('"port": 5001', '"port": 5001, "state": "absent"')
                     % run["version"])
     assert gone.returncode == 0, gone.stdout[-3000:]
+
+
+@pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
+def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_root, tmp_path):
+    """A served model named by its alias (models:/lab-cd@champion) on mlflow1, behind TLS. MLflow
+    (PostgreSQL stores) delivers its registry webhook - registered by module mlflow_webhook, its
+    test delivery taken - to the collection's rulebook sparkflows.mlops.mlflow_alias under the
+    real ansible-rulebook on this machine: the alias moved to a new version is served within a
+    bounded time, wrk seeing no failed request through the model's TLS port on the way, no secret
+    in the rulebook's output. Then, by the playbook the rule runs: a run with nothing new changes
+    nothing; the alias moved back switches back to the version kept running; a version that does
+    not load is stopped at its health check and the version before keeps serving."""
+    name = "%s-mlflow1" % lab["name"]
+    password = (lab["state"] / "mlflow-admin-password").read_text().strip()
+    docker("cp", str(lab["state"] / "ca" / "ca.crt"), "%s:/tmp/lab-ca.crt" % name)
+    docker("cp", str(repo_root / "tests" / "integration" / "lab" / "files" / "log_model.py"), "%s:/tmp/log_model.py" % name)
+    versions = {}
+    for factor in ("2", "3", "broken"):
+        logged = docker("exec", "-e", "MLFLOW_TRACKING_URI=https://mlflow1:5000", "-e", "MLFLOW_TRACKING_USERNAME=admin",
+                        "-e", "MLFLOW_TRACKING_PASSWORD=%s" % password, "-e", "MLFLOW_TRACKING_SERVER_CERT_PATH=/tmp/lab-ca.crt",
+                        name, "/opt/mlflow/venv/bin/python", "/tmp/log_model.py", "lab-cd", factor, timeout=300)
+        assert logged.returncode == 0, logged.stdout[-2000:] + logged.stderr[-3000:]
+        versions[factor] = json.loads(logged.stdout.strip().splitlines()[-1])["version"]
+    served = {"mlflow_host_served_models": [{"name": "lab-cd", "model_uri": "models:/lab-cd@champion", "port": 5002}],
+              "mlflow_host_health_timeout": 30}
+
+    def champion(version):
+        mlflow_api(lab, "registered-models/alias", dict(name="lab-cd", alias="champion", version=str(version)))
+
+    def serve():
+        ran = playbook(lab, repo_root, "mlflow_models.yml", "-e", json.dumps(served))
+        return ran, recap_of(ran)
+
+    def scored():
+        """What the model answers for 21 through its TLS port, from sparkflows1, the lab CA verified."""
+        answer = docker("exec", "%s-sparkflows1" % lab["name"], "python3", "-c", (
+            "import json, ssl, urllib.request; c = ssl.create_default_context(cafile='/tmp/lab-ca.crt'); "
+            "r = urllib.request.Request('https://mlflow1:5002/invocations', method='POST', "
+            "data=json.dumps({'dataframe_split': {'columns': ['x'], 'data': [[21]]}}).encode(), "
+            "headers={'Content-Type': 'application/json'}); "
+            "print(urllib.request.urlopen(r, timeout=60, context=c).read().decode())"), timeout=120)
+        return json.loads(answer.stdout)["predictions"]
+
+    def live():
+        return json.loads(docker("exec", name, "cat", "/etc/mlflow/models/served.json").stdout)["lab-cd"]["live"]
+
+    def load():
+        """wrk from this machine through the model's TLS port (2 connections, 20 ms apart)."""
+        return Wrk("https://%s:5002/invocations" % address, {"dataframe_split": {"columns": ["x"], "data": [[21]]}},
+                   connections=2, pace_ms=20, limit_seconds=600).start()
+
+    docker("cp", str(lab["state"] / "ca" / "ca.crt"), "%s-sparkflows1:/tmp/lab-ca.crt" % lab["name"])
+    wrk_install()
+    address, gateway = docker("inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{.Gateway}} {{end}}",
+                              name).stdout.split()[:2]
+    champion(versions["2"])
+    first, _recap = serve()
+    assert first.returncode == 0, first.stdout[-4000:]
+    assert scored() == [42]
+    before = live()
+
+    # The rulebook listens on this machine, reached from mlflow1 at the lab network's gateway
+    # with a certificate of the lab's CA (which mlflow1's MLflow trusts for webhooks).
+    ca = x509.load_pem_x509_certificate((lab["state"] / "ca" / "ca.crt").read_bytes())
+    ca_key = serialization.load_pem_private_key((lab["state"] / "ca" / "ca.key").read_bytes(), password=None)
+    key, certificate = make_server_certificate(ca_key, ca, ip=gateway)
+    (tmp_path / "listener.pem").write_bytes(pem_certificate(certificate))
+    (tmp_path / "listener.key").write_bytes(pem_key(key))
+    port = free_port()
+    # The inventory as one file (ansible-rulebook copies it for each run), the served model in it:
+    # the rule's playbook takes no extra variables.
+    inventory = single_file_inventory(lab["inventory"], tmp_path / "inventory.yml")
+    hosts = yaml.safe_load(inventory.read_text())
+    hosts["all"]["children"]["lab_hosts"]["children"]["mlflow"]["vars"].update(served)
+    inventory.write_text(yaml.safe_dump(hosts))
+    secret = "Lab-Webhook-Secret-Wq82"
+    variables = dict(mlflow_webhook_port=port, mlflow_webhook_certfile=str(tmp_path / "listener.pem"),
+                     mlflow_webhook_keyfile=str(tmp_path / "listener.key"), mlflow_alias="champion")
+    (tmp_path / "rulebook").mkdir()
+    with running_collection_rulebook(tmp_path / "rulebook", "mlflow_alias", inventory, variables,
+                                     {"MLFLOW_WEBHOOK_SECRET": secret}, "mlflow_webhook: listening on") as rulebook:
+        # MLflow on mlflow1 registers the webhook and its test delivery reaches the rulebook.
+        registered = run_playbook(tmp_path, [{"name": "Register", "sparkflows.mlops.mlflow_webhook": {
+            "tracking_uri": "https://127.0.0.1:%d" % lab["mlflow_port"], "ca_path": str(lab["state"] / "ca" / "ca.crt"),
+            "username": "admin", "password": "{{ mlflow_password }}", "name": "lab-eda",
+            "url": "https://%s:%d/" % (gateway, port), "secret": "{{ webhook_secret }}", "test": True}}],
+            extra_vars={"mlflow_password": password, "webhook_secret": secret}, timeout=180)
+        assert registered.rc == 0 and registered.results[0]["test"]["success"], registered.stdout[-3000:]
+        # The alias moves to version 3: the rule serves it from the other slot, no request failing.
+        running = load()
+        try:
+            champion(versions["3"])
+            deadline = time.monotonic() + 600
+            while "PLAY RECAP" not in rulebook.output() and time.monotonic() < deadline:
+                time.sleep(2)
+        finally:
+            numbers = running.stop()
+        output = rulebook.output()
+        assert "PLAY RECAP" in output and "failed=0" in output.split("PLAY RECAP")[1], output[-6000:]
+        assert "MLflow set alias champion of lab-cd to version %s" % versions["3"] in output, output[-6000:]
+        assert scored() == [63] and live() != before
+        assert (numbers["socket_errors"], numbers["status"]) == (0, 0) and numbers["requests"] > 20, numbers["output"]
+        assert secret not in output and password not in output
+    # Nothing new: nothing changes.
+    again, recap = serve()
+    assert again.returncode == 0 and recap["mlflow1"][0] == 0, again.stdout[-4000:]
+    # Back: the slot kept running serves again at once (no slot started), no request failing.
+    champion(versions["2"])
+    running = load()
+    try:
+        back, _recap = serve()
+    finally:
+        numbers = running.stop()
+    assert back.returncode == 0, back.stdout[-4000:]
+    assert scored() == [42] and live() == before
+    assert (numbers["socket_errors"], numbers["status"]) == (0, 0), numbers["output"]
+    assert re.search(r"Start the slot of each served model that has a new version\] \*+\nskipping", back.stdout), \
+        back.stdout[-4000:]
+    # A version that fails as it loads: stopped at its health check, the version before serves on.
+    champion(versions["broken"])
+    broken, _recap = serve()
+    assert broken.returncode != 0
+    said = " ".join(broken.stdout.split())
+    assert ("Served model lab-cd: models:/lab-cd/%s in slot" % versions["broken"]) in said \
+        and ("requests still go to slot %s (models:/lab-cd/%s)" % (before, versions["2"])) in said, said[-4000:]
+    assert scored() == [42] and live() == before
+    # haproxy_map_entry's EXAMPLES on mlflow1's proxy: an entry added, then removed; the map as it was.
+    held = docker("exec", name, "cat", "/etc/mlflow/models/live.map").stdout
+    assert "model-lab-cd model-lab-cd-%s" % before in held, held
+    examples = tmp_path / "examples.yml"
+    examples.write_text(json.dumps([{"name": "EXAMPLES", "hosts": "mlflow1", "gather_facts": False, "become": True,
+                                     "tasks": example_tasks("sparkflows.mlops.haproxy_map_entry", {})}]))
+    ran = playbook(lab, repo_root, str(examples), "-v")
+    assert ran.returncode == 0 and recap_of(ran)["mlflow1"][0] == 2, ran.stdout[-4000:]
+    assert docker("exec", name, "cat", "/etc/mlflow/models/live.map").stdout == held
+    # The model leaves: both slots stop, its map entry goes.
+    served["mlflow_host_served_models"][0]["state"] = "absent"
+    gone, _recap = serve()
+    assert gone.returncode == 0, gone.stdout[-3000:]
+    units = docker("exec", name, "systemctl", "list-units", "--all", "--no-legend", "mlflow-model@*").stdout
+    assert "lab-cd" not in units.replace("inactive", ""), units
+    assert "lab-cd" not in docker("exec", name, "cat", "/etc/mlflow/models/live.map").stdout
+
+
+def recap_of(ran):
+    """{host: (changed, unreachable, failed)} of an ansible-playbook run's PLAY RECAP."""
+    return dict((host, tuple(int(n) for n in numbers)) for host, *numbers in RECAP.findall(ran.stdout))
 
 
 def text_extra_vars(lab):

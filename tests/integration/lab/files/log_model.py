@@ -1,6 +1,7 @@
-"""Log and register a pyfunc model (doubles its input) as an MLflow client does, over HTTPS.
-Usage: log_model.py NAME (MLFLOW_TRACKING_URI, _USERNAME, _PASSWORD, _SERVER_CERT_PATH in the
-environment). Prints the run's artifact URI and the model version, as JSON."""
+"""Log and register a pyfunc model as an MLflow client does, over HTTPS. It multiplies its input by
+FACTOR (2 when not given); FACTOR `broken` logs a model that fails as it loads.
+Usage: log_model.py NAME [FACTOR] (MLFLOW_TRACKING_URI, _USERNAME, _PASSWORD, _SERVER_CERT_PATH in
+the environment). Prints the run's artifact URI and the model version, as JSON."""
 
 import json
 import sys
@@ -9,15 +10,28 @@ import mlflow
 import mlflow.pyfunc
 
 
-class Double(mlflow.pyfunc.PythonModel):
+class Multiply(mlflow.pyfunc.PythonModel):
+    def __init__(self, factor):
+        self.factor = factor
+
     def predict(self, context, model_input, params=None):
-        return [2 * value for value in model_input.iloc[:, 0]]
+        return [self.factor * value for value in model_input.iloc[:, 0]]
+
+
+class Broken(mlflow.pyfunc.PythonModel):
+    def load_context(self, context):
+        raise RuntimeError("this model version fails as it loads")
+
+    def predict(self, context, model_input, params=None):
+        return []
 
 
 name = sys.argv[1]
+factor = sys.argv[2] if len(sys.argv) > 2 else "2"
 mlflow.set_experiment("lab-production")
 with mlflow.start_run() as run:
     mlflow.log_metric("accuracy", 0.93)
-    info = mlflow.pyfunc.log_model(name="model", python_model=Double(), registered_model_name=name)
+    model = Broken() if factor == "broken" else Multiply(int(factor))
+    info = mlflow.pyfunc.log_model(name="model", python_model=model, registered_model_name=name)
 print(json.dumps({"artifact_uri": run.info.artifact_uri, "version": info.registered_model_version,
                   "run_id": run.info.run_id}))

@@ -10,15 +10,18 @@ import json
 import socket
 import ssl
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
 import pytest
 
 from emulator.models import make_model_zip
+from emulator.sparkflows_emulator import MODELS as EMULATOR_MODELS
 from utils.docker import docker
 from utils.examples import example_tasks
 from utils.lab import Lab, all_vars, http_reply, lb_vars, scorer_vars, ssh_vars, typed_as_text
+from utils.rulebook import running_collection_rulebook
 from utils.scorer import NEVER_READY
 from utils.wrk import Wrk, install as install_wrk
 
@@ -404,3 +407,72 @@ def test_the_balancer_and_history_modules_examples_run_as_written(endpoint, tmp_
     assert endpoint.history("scorer1")[-1]["model_sha256"].startswith("9f2c54a1")
     # The example record is not a version that ran there: the next deployment records anew.
     assert endpoint.score({"X-API-Key": endpoint.api_key})[0] == 200
+
+
+def test_a_new_version_rolls_out_from_the_rulebook_and_a_failing_one_stops_at_the_canary(endpoint, tmp_path):
+    """The collection's rulebook sparkflows.mlops.sparkflows_models under the real ansible-rulebook,
+    as its header says to run it, on the lab (scorers choosing churn-model's latest Production
+    version, the canary judged in 5 s, wrk on every balancer): a new version in the Sparkflows
+    emulator's model repository is rolled to both scorer hosts, canary first, each host's history
+    saying the event triggered it; a failing new version is stopped at the canary, which returns to
+    the version before, and the rulebook's output says why; the token is in no line of it."""
+    inventory = json.loads(endpoint.inventory.read_text())
+    scorers = inventory["all"]["children"]["scorers"]["vars"]
+    scorers["scorer_models"] = [{"name": "churn-model", "model_name": "churn-model", "stage": "Production",
+                                 "host_port": 8081, "lb_port": 8443}]
+    scorers["scorer_canary_window"] = 5
+    (tmp_path / "inventory.json").write_text(json.dumps(inventory))
+    repository = endpoint.lab.state / "sparkflows" / "models"
+    listing = [dict(model) for model in EMULATOR_MODELS]
+
+    def release(version, score_py):
+        """Version `version` of churn-model in Production (model id 100 + version), its file first."""
+        make_model_zip(repository / ("%d.zip" % (100 + version)), score_py=score_py)
+        listing.append({"id": 100 + version, "uuid": "5b0c3c0e-6f7a-4c3e-9a51-1f7f3a1d01%02d" % version,
+                        "name": "churn-model", "version": version, "stage": "Production", "modelType": "sklearn"})
+        (repository / "models.json").write_text(json.dumps(listing))
+
+    def finished(rulebook, runs, timeout=900):
+        """Whether the rule's playbook has run `runs` times (its recap printed), within timeout s."""
+        deadline = time.monotonic() + timeout
+        while rulebook.output().count("PLAY RECAP") < runs:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(2)
+        return True
+
+    variables = {"sparkflows_api_url": "http://127.0.0.1:%d" % endpoint.lab.sparkflows_port,
+                 "sparkflows_watched_models": [{"name": "churn-model", "stage": "Production"}],
+                 "sparkflows_watch_interval": 2}
+    token = all_vars()["sparkflows_api_token"]
+    with running_collection_rulebook(tmp_path, "sparkflows_models", tmp_path / "inventory.json", variables,
+                                     {"SPARKFLOWS_API_TOKEN": token},
+                                     "sparkflows_models: watching churn-model@Production") as rulebook:
+        time.sleep(5)  # the first listing, the baseline, is done
+        loads = endpoint.load()
+        try:
+            release(3, scores(7))
+            assert finished(rulebook, 1), rulebook.output()[-5000:]
+        finally:
+            each = [load.stop() for load in loads.values()]
+        assert sum(n["socket_errors"] + n["status"] for n in each) == 0, [n["output"] for n in each]
+        assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [7], rulebook.output()[-5000:]
+        for host in ("scorer1", "scorer2"):
+            record = endpoint.history(host)[-1]
+            assert record["outcome"] == "deployed" and "triggered by event Sparkflows model repository (rule A watched " \
+                "model has a new version of ruleset Roll new Sparkflows model versions through the canary): churn-model " \
+                "version 3" in record["actor"], record
+
+        loads = endpoint.load()
+        try:
+            release(4, FAILING)
+            assert finished(rulebook, 2), rulebook.output()[-5000:]
+        finally:
+            for load in loads.values():
+                load.stop()
+        said = " ".join(rulebook.output().split())
+        assert "The canary scorer1 failed its 5 s window:" in said and "no other host was changed" in said, said[-5000:]
+        assert endpoint.predictions_on("scorer1") == endpoint.predictions_on("scorer2") == [7]
+        assert [r["outcome"] for r in endpoint.history("scorer1")][-2:] == ["canary_failed", "rolled_back"]
+        assert endpoint.history("scorer2")[-1]["outcome"] == "deployed"
+        assert token not in rulebook.output()

@@ -46,7 +46,7 @@ def test_profile_pins_are_installed(host):
 
 
 def test_secret_files_are_root_only(host):
-    for name in ("tracking.env", "secret.env", "client.env", "models/molecule-model.env"):
+    for name in ("tracking.env", "secret.env", "webhook.env", "client.env", "models/molecule-model.env"):
         secret = host.file("/etc/mlflow/" + name)
         assert (secret.user, secret.group, secret.mode) == ("root", "root", 0o600), name
     # MLflow 2 reads the admin password from the basic-auth configuration only: MLflow's user's, 0600.

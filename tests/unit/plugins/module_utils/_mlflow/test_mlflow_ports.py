@@ -52,7 +52,11 @@ def layouts(draw):
     count = draw(st.integers(0, 4))
     fire = draw(st.booleans())
     ports = draw(st.lists(st.integers(1, 30000), min_size=count + 1 + fire, max_size=count + 1 + fire, unique=True))
-    offset = draw(st.integers(1, 30000).filter(lambda o: not set(p + o for p in ports) & set(ports)))
+    # Off the public ports, the green slots (public plus twice the offset) included.
+    offset = draw(st.integers(1, 30000).filter(
+        lambda o: not (set(p + o for p in ports) | set(p + 2 * o for p in ports[1:count + 1])) & set(ports)
+        and not set(p + o for p in ports) & set(p + 2 * o for p in ports[1:count + 1])
+        and all(p + 2 * o <= 65535 for p in ports[1:count + 1])))
     models = [{"name": "m%d" % i, "port": port} for i, port in enumerate(ports[1:count + 1])]
     return inputs(tracking_port=ports[0], models=models, fire_mlops_enabled=fire,
                   fire_mlops_port=ports[-1] if fire else 8086, port_offset=offset)
@@ -80,14 +84,25 @@ def test_with_tls_the_proxy_holds_every_public_port_and_each_process_its_port_pl
     offset, ports = given["port_offset"], public_ports(given)
     assert (result["bind"], result["model_bind"]) == (LOOPBACK, LOOPBACK)
     assert result["tracking_port"] == ports["tracking"] + offset
+    # Each model serves from its blue slot until its state names another.
     assert result["models"] == dict((m["name"], m["port"] + offset) for m in given["models"])
+    assert result["slots"] == dict((m["name"], {
+        "blue": {"instance": m["name"], "port": m["port"] + offset, "backend": "model-%s-blue" % m["name"]},
+        "green": {"instance": m["name"] + ":green", "port": m["port"] + 2 * offset, "backend": "model-%s-green" % m["name"]}})
+        for m in given["models"])
     if given["fire_mlops_enabled"]:
         assert result["fire_mlops_port"] == given["fire_mlops_port"] + offset
     # One frontend per public port, to the process behind it.
-    assert sorted((f["name"], f["port"], f["backend_port"]) for f in result["frontends"]) == sorted(
+    assert sorted((f["name"], f["port"], f["backends"][0]["port"]) for f in result["frontends"]) == sorted(
         (name, port, port + offset) for name, port in ports.items())
-    # Each port has one unit: the proxy on the public ones, the process on the others.
-    assert len(result["port_units"]) == 2 * len(ports)
+    # A model's frontend has its two slots as backends, blue first; the others their process.
+    for f in result["frontends"]:
+        model = f["name"][len("model-"):]
+        assert [(b["name"], b["port"]) for b in f["backends"]] == (
+            [(s["backend"], s["port"]) for s in (result["slots"][model]["blue"], result["slots"][model]["green"])]
+            if f["name"].startswith("model-") else [(f["name"], f["port"] + offset)])
+    # Each port has one unit: the proxy on the public ones, the process on the others (two slots per model).
+    assert len(result["port_units"]) == 2 * len(ports) + len(given["models"])
     for name, port in ports.items():
         assert result["port_units"][port] == PROXY_UNIT
         assert result["port_units"][port + offset] != PROXY_UNIT
@@ -103,7 +118,36 @@ def test_the_units_and_health_checks_of_each_frontend():
         5000: PROXY_UNIT, 15000: "mlflow-tracking.service",
         5101: PROXY_UNIT, 15101: "mlflow-model@churn.service",
         5102: PROXY_UNIT, 15102: "mlflow-model@fraud.service",
+        25101: "mlflow-model@churn:green.service", 25102: "mlflow-model@fraud:green.service",
         8086: PROXY_UNIT, 18086: "fire-mlops.service"}
+
+
+def test_a_model_serving_from_its_green_slot_has_its_port_there_and_the_same_frontends():
+    result = layout(inputs(tls=True, served={"churn": {"live": "green"}, "fraud": {"live": "blue"}, "gone": {"live": "green"}}))
+    assert result["models"] == {"churn": 25101, "fraud": 15102}
+    # The proxy's configuration does not depend on the live slot (the map switches it).
+    assert result["frontends"] == layout(inputs(tls=True))["frontends"]
+    assert [f["backends"] for f in result["frontends"] if f["name"] == "model-churn"] == [[
+        {"name": "model-churn-blue", "port": 15101}, {"name": "model-churn-green", "port": 25101}]]
+    # Without TLS there is one slot, whatever the state says; an unknown slot is blue.
+    assert layout(inputs(served={"churn": {"live": "green"}}))["models"]["churn"] == 5101
+    assert layout(inputs(tls=True, served={"churn": {"live": "red"}}))["models"]["churn"] == 15101
+    assert layout(inputs(served={"churn": {"live": "green"}}))["slots"]["churn"] == {
+        "blue": {"instance": "churn", "port": 5101, "backend": "model-churn-blue"}}
+
+
+def test_a_green_slot_past_65535_or_on_a_public_port_is_refused():
+    with pytest.raises(PortsError, match="puts the green slot of served model churn on port 66000, past 65535"):
+        layout(inputs(tls=True, port_offset=30000, tracking_port=5000, fire_mlops_enabled=False,
+                      models=[{"name": "churn", "port": 6000}]))
+    with pytest.raises(PortsError, match="puts the green slot of served model churn on port 5301, a public port"):
+        layout(inputs(tls=True, port_offset=100, models=[{"name": "churn", "port": 5101}, {"name": "b", "port": 5301}]))
+
+
+def test_two_units_on_one_port_are_refused_naming_both():
+    # (The role refuses two models on one port before; the layout does not rely on it.)
+    with pytest.raises(PortsError, match="puts mlflow-model@a.service and mlflow-model@b.service both on port 15101"):
+        layout(inputs(tls=True, fire_mlops_enabled=False, models=[{"name": "a", "port": 5101}, {"name": "b", "port": 5101}]))
 
 
 def test_the_offset_is_ignored_without_tls_and_fire_mlops_off_holds_no_port():

@@ -1,0 +1,122 @@
+"""_mlflow.served_slots: the blue/green plan of served models. A new version starts in the idle
+slot and serves once switched to; the version the idle slot holds is a switch only; the slot that
+served before keeps running; nothing to do is nothing done; without TLS the one slot restarts in
+place; the state kept says what runs where after the run, and planning from it again is a no-op."""
+
+import pytest
+
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.ports import layout
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.served_slots import plan
+
+
+def slots(tls=True, names=("churn",)):
+    return layout(dict(tls=tls, port_offset=10000, tracking_port=5000, fire_mlops_enabled=False,
+                       models=[dict(name=name, port=5001 + i) for i, name in enumerate(names)]))["slots"]
+
+
+def churn(version, port=5001):
+    return dict(name="churn", uri="models:/churn/%s" % version, port=port)
+
+
+def settings(version, port=5001):
+    return dict(uri="models:/churn/%s" % version, port=port)
+
+
+def only(result):
+    [model] = result["models"]
+    return model
+
+
+def test_a_new_host_starts_the_idle_slot_and_switches_to_it():
+    result = plan([churn(1)], {}, slots(), tls=True)
+    model = only(result)
+    assert (model["deploy"], model["instance"], model["port"], model["live"], model["switch"]) \
+        == ("green", "churn:green", 25001, "green", True)
+    assert (model["live_instance"], model["live_port"], model["started"]) == ("churn:green", 25001, ["churn:green"])
+    assert (model["frontend"], model["live_backend"]) == ("model-churn", "model-churn-green")
+    assert result["state"] == {"churn": {"live": "green", "green": settings(1)}}
+
+
+def test_a_new_version_starts_in_the_idle_slot_and_the_previous_keeps_running():
+    held = {"churn": {"live": "green", "green": settings(1)}}
+    result = plan([churn(2)], held, slots(), tls=True)
+    model = only(result)
+    assert (model["deploy"], model["instance"], model["port"], model["live"], model["previous"], model["switch"]) \
+        == ("blue", "churn", 15001, "blue", "green", True)
+    assert sorted(model["started"]) == ["churn", "churn:green"]
+    assert result["state"] == {"churn": {"live": "blue", "blue": settings(2), "green": settings(1)}}
+    # Run again: nothing to start, nothing to switch.
+    again = only(plan([churn(2)], result["state"], slots(), tls=True))
+    assert (again["deploy"], again["switch"], again["live"]) == (None, False, "blue")
+
+
+def test_the_version_the_idle_slot_serves_is_a_switch_back_without_a_start():
+    held = {"churn": {"live": "blue", "blue": settings(2), "green": settings(1)}}
+    result = plan([churn(1)], held, slots(), tls=True)
+    model = only(result)
+    assert (model["deploy"], model["instance"], model["live"], model["live_port"], model["switch"]) \
+        == (None, None, "green", 25001, True)
+    assert result["state"]["churn"] == dict(held["churn"], live="green")
+
+
+def test_a_third_version_replaces_the_idle_slot_not_the_live_one():
+    held = {"churn": {"live": "blue", "blue": settings(2), "green": settings(1)}}
+    result = plan([churn(3)], held, slots(), tls=True)
+    assert (only(result)["deploy"], only(result)["live"]) == ("green", "green")
+    assert result["state"]["churn"] == {"live": "green", "blue": settings(2), "green": settings(3)}
+
+
+def test_a_new_port_is_a_new_deployment_too():
+    held = {"churn": {"live": "blue", "blue": settings(1)}}
+    assert only(plan([churn(1, port=5002)], held, slots(), tls=True))["deploy"] == "green"
+
+
+def test_a_changed_unit_or_client_environment_starts_the_idle_slot_anew():
+    held = {"churn": {"live": "blue", "blue": settings(1), "green": settings(0)}}
+    model = only(plan([churn(1)], held, slots(), tls=True, redeploy=True))
+    assert (model["deploy"], model["live"], model["switch"]) == ("green", "green", True)
+
+
+def test_without_tls_the_one_slot_restarts_in_place_and_green_stops():
+    held = {"churn": {"live": "green", "blue": settings(1), "green": settings(2)}}
+    result = plan([churn(2)], held, slots(tls=False), tls=False)
+    model = only(result)
+    assert (model["deploy"], model["instance"], model["port"], model["live"], model["switch"]) \
+        == ("blue", "churn", 5001, "blue", False)
+    assert (model["started"], model["stopped"]) == (["churn"], ["churn:green"])
+    assert model["unhealthy"] == "Served model churn: models:/churn/2 in slot blue did not answer /ping; it is not served"
+    assert result["state"] == {"churn": {"live": "blue", "blue": settings(2)}}
+    # Unchanged: nothing restarts.
+    assert only(plan([churn(2)], result["state"], slots(tls=False), tls=False))["deploy"] is None
+
+
+@pytest.mark.parametrize("held", [None, "text", {"churn": "text"}, {"churn": {"live": "red", "blue": "x"}}])
+def test_a_state_it_does_not_recognise_is_no_state(held):
+    model = only(plan([churn(1)], held, slots(), tls=True))
+    assert (model["previous"], model["deploy"], model["live"]) == ("blue", "green", "green")
+
+
+def test_models_no_longer_present_leave_the_state():
+    held = {"churn": {"live": "blue", "blue": settings(1)}, "gone": {"live": "blue", "blue": settings(1)}}
+    assert sorted(plan([churn(1)], held, slots(), tls=True)["state"]) == ["churn"]
+
+
+def test_each_model_is_planned_on_its_own():
+    held = {"churn": {"live": "blue", "blue": settings(1)}}
+    result = plan([churn(1), dict(name="fraud", uri="models:/fraud/4", port=5002)], held,
+                  slots(names=("churn", "fraud")), tls=True)
+    assert [(m["name"], m["deploy"], m["live_port"]) for m in result["models"]] \
+        == [("churn", None, 15001), ("fraud", "green", 25002)]
+
+
+def test_a_failed_health_check_says_which_version_keeps_serving():
+    held = {"churn": {"live": "blue", "blue": settings(1)}}
+    assert only(plan([churn(2)], held, slots(), tls=True))["unhealthy"] == (
+        "Served model churn: models:/churn/2 in slot green did not answer /ping; requests still go to slot blue "
+        "(models:/churn/1)")
+    assert only(plan([churn(1)], {}, slots(), tls=True))["unhealthy"].endswith("did not answer /ping; it is not served")
+
+
+def test_the_instances_of_models_marked_absent_are_both_slots():
+    result = plan([], {}, {}, tls=True, absent=["churn"])
+    assert (result["removed"], result["removed_frontends"]) == (["churn", "churn:green"], ["model-churn"])
