@@ -13,7 +13,8 @@ the settings each slot was started with. Then:
 - else the idle slot starts with them, and the proxy switches to it once it answers. The slot
   that served before keeps running, for the next switch back.
 
-A unit or client environment that changed (redeploy) starts the idle slot anew all the same.
+A unit or client environment that changed (redeploy) starts the idle slot anew all the same. A
+model the run neither serves nor removes (a play with another list of models) keeps its state.
 Without TLS there is no proxy to switch: the one slot, blue, restarts in place."""
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ def plan(models, state, slots, tls, redeploy=False, absent=()):
     ({name: {live, blue: {uri, port}, green: {uri, port}}}, {} when none), slots (ports.py's, per
     name), tls, redeploy and absent (the names of the models marked absent)."""
     state = state if isinstance(state, dict) else {}
-    planned, kept = [], {}
+    # A model this run neither serves nor removes (a play with another list) keeps what it has.
+    named = set(str(model['name']) for model in models) | set(str(name) for name in absent)
+    planned, kept = [], dict((name, held) for name, held in state.items() if name not in named and isinstance(held, dict))
     for model in models:
         name = str(model['name'])
         wanted = dict(uri=str(model['uri']), port=int(model['port']))

@@ -1,7 +1,8 @@
-"""Log and register a pyfunc model as an MLflow client does, over HTTPS. It multiplies its input by
-FACTOR (2 when not given); FACTOR `broken` logs a model that fails as it loads.
-Usage: log_model.py NAME [FACTOR] (MLFLOW_TRACKING_URI, _USERNAME, _PASSWORD, _SERVER_CERT_PATH in
-the environment). Prints the run's artifact URI and the model version, as JSON."""
+"""Log and register a pyfunc model as an MLflow client does, over HTTPS: a version per FACTOR given
+(one, of factor 2, when none is), multiplying its input by FACTOR; FACTOR `broken` logs a model
+that fails as it loads. Usage: log_model.py NAME [FACTOR...] (MLFLOW_TRACKING_URI, _USERNAME,
+_PASSWORD, _SERVER_CERT_PATH in the environment). Prints, per version, the run's artifact URI, the
+model version and the run's id, as one line of JSON."""
 
 import json
 import sys
@@ -27,11 +28,11 @@ class Broken(mlflow.pyfunc.PythonModel):
 
 
 name = sys.argv[1]
-factor = sys.argv[2] if len(sys.argv) > 2 else "2"
 mlflow.set_experiment("lab-production")
-with mlflow.start_run() as run:
-    mlflow.log_metric("accuracy", 0.93)
-    model = Broken() if factor == "broken" else Multiply(int(factor))
-    info = mlflow.pyfunc.log_model(name="model", python_model=model, registered_model_name=name)
-print(json.dumps({"artifact_uri": run.info.artifact_uri, "version": info.registered_model_version,
-                  "run_id": run.info.run_id}))
+for factor in sys.argv[2:] or ["2"]:
+    with mlflow.start_run() as run:
+        mlflow.log_metric("accuracy", 0.93)
+        model = Broken() if factor == "broken" else Multiply(int(factor))
+        info = mlflow.pyfunc.log_model(name="model", python_model=model, registered_model_name=name)
+    print(json.dumps({"artifact_uri": run.info.artifact_uri, "version": info.registered_model_version,
+                      "run_id": run.info.run_id}))

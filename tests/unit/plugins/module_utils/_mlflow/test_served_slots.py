@@ -96,9 +96,13 @@ def test_a_state_it_does_not_recognise_is_no_state(held):
     assert (model["previous"], model["deploy"], model["live"]) == ("blue", "green", "green")
 
 
-def test_models_no_longer_present_leave_the_state():
-    held = {"churn": {"live": "blue", "blue": settings(1)}, "gone": {"live": "blue", "blue": settings(1)}}
-    assert sorted(plan([churn(1)], held, slots(), tls=True)["state"]) == ["churn"]
+def test_models_marked_absent_leave_the_state_and_models_not_named_keep_theirs():
+    held = {"churn": {"live": "blue", "blue": settings(1)}, "gone": {"live": "blue", "blue": settings(1)},
+            "other": {"live": "green", "green": settings(4)}}
+    result = plan([churn(1)], held, slots(), tls=True, absent=["gone"])
+    # "other" is served by a play with another list: this run does not touch it.
+    assert result["state"] == {"churn": held["churn"], "other": held["other"]}
+    assert plan([], held, {}, tls=True)["state"] == held
 
 
 def test_each_model_is_planned_on_its_own():
