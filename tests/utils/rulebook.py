@@ -25,10 +25,11 @@ class Rulebook(object):
         """Everything ansible-rulebook printed so far."""
         return self._log_path.read_text()
 
-    def wait_for(self, text, timeout):
-        """Whether text appears in the output within timeout seconds (polled each half second)."""
+    def wait_for(self, text, timeout, count=1):
+        """Whether text appears count times in the output within timeout seconds (polled each half
+        second)."""
         deadline = time.monotonic() + timeout
-        while text not in self.output():
+        while self.output().count(text) < count:
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.5)

@@ -74,16 +74,17 @@ def layout(inputs):
     tracking = int(inputs['tracking_port'])
     models = [(str(model['name']), int(model['port'])) for model in inputs.get('models') or []]
     fire = int(inputs['fire_mlops_port']) if inputs.get('fire_mlops_enabled') else None
-    public = [('mlflow-tracking.service', 'tracking', tracking, '/health')]
-    public += [('mlflow-model@%s.service' % name, frontend(name), port, '/ping') for name, port in models]
+    # (unit, frontend, public port, health path, served model or None) of each public port.
+    public = [('mlflow-tracking.service', 'tracking', tracking, '/health', None)]
+    public += [('mlflow-model@%s.service' % name, frontend(name), port, '/ping', name) for name, port in models]
     if fire is not None:
-        public.append(('fire-mlops.service', 'fire-mlops', fire, None))
+        public.append(('fire-mlops.service', 'fire-mlops', fire, None, None))
     slot_offsets = dict(blue=offset, green=2 * offset) if tls else dict(blue=0)
     if tls:
         if offset < 1:
             raise PortsError('mlflow_host_tls_port_offset must be a positive number when mlflow_host_tls_enabled is true')
-        publics = set(port for _unit, _name, port, _check in public)
-        for unit, _name, port, _check in public:
+        publics = set(port for _unit, _name, port, _check, _model in public)
+        for unit, _name, port, _check, _model in public:
             if port + offset > 65535:
                 raise PortsError('mlflow_host_tls_port_offset %d puts %s on port %d, past 65535'
                                  % (offset, unit, port + offset))
@@ -98,8 +99,8 @@ def layout(inputs):
     slots = dict((name, dict((slot, dict(instance=instance(name, slot), port=port + shift,
                                          backend='%s-%s' % (frontend(name), slot)))
                              for slot, shift in slot_offsets.items())) for name, port in models)
-    placed = [(port, PROXY_UNIT) for _unit, _name, port, _check in public if tls]
-    placed += [(port + offset, unit) for unit, _name, port, _check in public if not unit.startswith('mlflow-model@')]
+    placed = [(port, PROXY_UNIT) for _unit, _name, port, _check, _model in public if tls]
+    placed += [(port + offset, unit) for unit, _name, port, _check, model in public if model is None]
     placed += [(held['port'], 'mlflow-model@%s.service' % held['instance'])
                for _name, by_slot in sorted(slots.items()) for _slot, held in sorted(by_slot.items())]
     units = {}
@@ -109,7 +110,7 @@ def layout(inputs):
                              % (offset, units[port], unit, port))
         units[port] = unit
     served = inputs.get('served') or {}
-    live = dict((name, _live(served.get(name), tls)) for name, _port in models)
+    live = dict((name, live_slot(served.get(name), tls)) for name, _port in models)
     live_ports = dict((name, slots[name][live[name]]['port']) for name, _port in models)
     names = _names(inputs.get('tls_names'))
     allowed = list(inputs.get('allowed_hosts') or [])
@@ -123,24 +124,24 @@ def layout(inputs):
         models=live_ports,
         slots=slots,
         fire_mlops_port=fire + offset if fire is not None else None,
-        frontends=[dict(name=name, port=port, check=check, backends=_backends(name, port + offset, slots))
-                   for _unit, name, port, check in public] if tls else [],
+        frontends=[dict(name=name, port=port, check=check, backends=_backends(name, port + offset, slots.get(model)))
+                   for _unit, name, port, check, model in public] if tls else [],
         allowed_hosts=allowed,
         port_units=units,
         own_units=OWN_UNITS,
     )
 
 
-def _backends(name, port, slots):
-    """The proxy's backends of frontend name: a served model's slots (blue first, the one a
-    request goes to when the map names none), else its process's; each {name, port}."""
-    model = next((model for model in slots if frontend(model) == name), None)
-    if model is not None:
-        return [dict(name=slots[model][slot]['backend'], port=slots[model][slot]['port']) for slot in SLOTS]
+def _backends(name, port, by_slot):
+    """The proxy's backends of frontend name: a served model's slots (by_slot; blue first, the
+    one a request goes to when the map names none), else its process's; each {name, port}."""
+    if by_slot:
+        return [dict(name=by_slot[slot]['backend'], port=by_slot[slot]['port']) for slot in SLOTS]
     return [dict(name=name, port=port)]
 
 
-def _live(held, tls):
-    """The slot a model serves from: the one its state names, blue without TLS or state."""
+def live_slot(held, tls):
+    """The slot a model serves from: the one its state (held, its entry of models/served.json)
+    names, blue without TLS or state."""
     slot = held.get('live') if isinstance(held, dict) else None
     return slot if tls and slot in SLOTS else 'blue'

@@ -19,7 +19,7 @@ Without TLS there is no proxy to switch: the one slot, blue, restarts in place."
 
 from __future__ import annotations
 
-from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.ports import SLOTS, frontend, instance
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.ports import SLOTS, frontend, instance, live_slot
 
 
 def _other(slot):
@@ -67,7 +67,8 @@ def plan(models, state, slots, tls, redeploy=False, absent=()):
         held = state.get(name) if isinstance(state.get(name), dict) else {}
         settings = dict((slot, _settings(held.get(slot))) for slot in SLOTS)
         before = dict(settings)
-        previous = held.get('live') if held.get('live') in SLOTS else SLOTS[0]
+        # The slot serving now, as the state says (with or without TLS this run).
+        previous = live_slot(held, tls=True)
         if not tls:
             live = SLOTS[0]
             deploy = live if redeploy or previous != live or settings[live] != wanted else None

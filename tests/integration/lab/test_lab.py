@@ -174,7 +174,7 @@ def site(lab, repo_root, *args):
         capture_output=True, text=True, timeout=900, check=False,
         env=dict(lab["env"], ANSIBLE_CONFIG=str(repo_root / "ansible.cfg")),
     )
-    return result, dict((host, tuple(int(n) for n in numbers)) for host, *numbers in RECAP.findall(result.stdout))
+    return result, recap_of(result)
 
 
 def lab_ca(lab):
@@ -492,9 +492,7 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
             running = load() if loaded else None
             try:
                 champion(version)
-                deadline = time.monotonic() + 600
-                while rulebook.output().count("PLAY RECAP") < runs and time.monotonic() < deadline:
-                    time.sleep(2)
+                rulebook.wait_for("PLAY RECAP", 600, count=runs)
             finally:
                 numbers = running.stop() if running else None
             # ansible-rulebook shows the playbook's output in colour: the codes are left out.

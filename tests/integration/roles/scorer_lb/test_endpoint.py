@@ -432,15 +432,6 @@ def test_a_new_version_rolls_out_from_the_rulebook_and_a_failing_one_stops_at_th
                         "name": "churn-model", "version": version, "stage": "Production", "modelType": "sklearn"})
         (repository / "models.json").write_text(json.dumps(listing))
 
-    def finished(rulebook, runs, timeout=900):
-        """Whether the rule's playbook has run `runs` times (its recap printed), within timeout s."""
-        deadline = time.monotonic() + timeout
-        while rulebook.output().count("PLAY RECAP") < runs:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(2)
-        return True
-
     variables = {"sparkflows_api_url": "http://127.0.0.1:%d" % endpoint.lab.sparkflows_port,
                  "sparkflows_watched_models": [{"name": "churn-model", "stage": "Production"}],
                  "sparkflows_watch_interval": 2}
@@ -452,7 +443,7 @@ def test_a_new_version_rolls_out_from_the_rulebook_and_a_failing_one_stops_at_th
         loads = endpoint.load()
         try:
             release(3, scores(7))
-            assert finished(rulebook, 1), rulebook.output()[-5000:]
+            assert rulebook.wait_for("PLAY RECAP", 900), rulebook.output()[-5000:]
         finally:
             each = [load.stop() for load in loads.values()]
         assert sum(n["socket_errors"] + n["status"] for n in each) == 0, [n["output"] for n in each]
@@ -466,7 +457,7 @@ def test_a_new_version_rolls_out_from_the_rulebook_and_a_failing_one_stops_at_th
         loads = endpoint.load()
         try:
             release(4, FAILING)
-            assert finished(rulebook, 2), rulebook.output()[-5000:]
+            assert rulebook.wait_for("PLAY RECAP", 900, count=2), rulebook.output()[-5000:]
         finally:
             for load in loads.values():
                 load.stop()
