@@ -1,12 +1,16 @@
 """The docker CLI for tests: bounded, output captured, the exit status left to the caller."""
 
 import json
+import os
 import pathlib
 import subprocess
 
 
-def docker(*args, timeout=300):
-    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False)
+def docker(*args, timeout=300, env=None):
+    """docker ARGS; env: more environment variables of the CLI (`docker exec -e NAME` passes NAME's
+    value from there, out of the process list)."""
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout, check=False,
+                          env=dict(os.environ, **env) if env else None)
 
 
 def inspect(name):

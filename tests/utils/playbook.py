@@ -71,7 +71,13 @@ def run_playbook(tmp_path, tasks, module_defaults=None, args=(), callback="json"
     playbook.write_text(yaml.safe_dump([play], sort_keys=False))
     command = ["ansible-playbook", "-i", "localhost,", str(playbook), *args]
     if extra_vars:
-        command += ["-e", json.dumps(extra_vars)]
+        # From a 0600 file, as AWX passes them: the values (passwords, tokens) stay out of the
+        # process list.
+        extra = tmp_path / "extra-vars.json"
+        extra.touch(mode=0o600)
+        extra.chmod(0o600)
+        extra.write_text(json.dumps(extra_vars))
+        command += ["-e", "@%s" % extra]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_STDOUT_CALLBACK=callback, ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0")
     process = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)

@@ -340,8 +340,9 @@ def test_production_mlflow_on_postgresql_and_s3_behind_tls(lab, repo_root):
     docker("cp", str(repo_root / "tests" / "integration" / "lab" / "files" / "log_model.py"), "%s:/tmp/log_model.py" % name)
     password = (lab["state"] / "mlflow-admin-password").read_text().strip()
     logged = docker("exec", "-e", "MLFLOW_TRACKING_URI=https://mlflow1:5000", "-e", "MLFLOW_TRACKING_USERNAME=admin",
-                    "-e", "MLFLOW_TRACKING_PASSWORD=%s" % password, "-e", "MLFLOW_TRACKING_SERVER_CERT_PATH=/tmp/lab-ca.crt",
-                    name, "/opt/mlflow/venv/bin/python", "/tmp/log_model.py", "lab-model", timeout=300)
+                    "-e", "MLFLOW_TRACKING_PASSWORD", "-e", "MLFLOW_TRACKING_SERVER_CERT_PATH=/tmp/lab-ca.crt",
+                    name, "/opt/mlflow/venv/bin/python", "/tmp/log_model.py", "lab-model", timeout=300,
+                    env={"MLFLOW_TRACKING_PASSWORD": password})
     assert logged.returncode == 0, logged.stdout[-2000:] + logged.stderr[-3000:]
     run = json.loads(logged.stdout.strip().splitlines()[-1])
     assert run["artifact_uri"].startswith("mlflow-artifacts:/"), run  # proxied: clients need no S3 keys
@@ -419,8 +420,9 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
     docker("cp", str(repo_root / "tests" / "integration" / "lab" / "files" / "log_model.py"), "%s:/tmp/log_model.py" % name)
     factors = ("2", "3", "broken")
     logged = docker("exec", "-e", "MLFLOW_TRACKING_URI=https://mlflow1:5000", "-e", "MLFLOW_TRACKING_USERNAME=admin",
-                    "-e", "MLFLOW_TRACKING_PASSWORD=%s" % password, "-e", "MLFLOW_TRACKING_SERVER_CERT_PATH=/tmp/lab-ca.crt",
-                    name, "/opt/mlflow/venv/bin/python", "/tmp/log_model.py", "lab-cd", *factors, timeout=600)
+                    "-e", "MLFLOW_TRACKING_PASSWORD", "-e", "MLFLOW_TRACKING_SERVER_CERT_PATH=/tmp/lab-ca.crt",
+                    name, "/opt/mlflow/venv/bin/python", "/tmp/log_model.py", "lab-cd", *factors, timeout=600,
+                    env={"MLFLOW_TRACKING_PASSWORD": password})
     assert logged.returncode == 0, logged.stdout[-2000:] + logged.stderr[-3000:]
     printed = [json.loads(line) for line in logged.stdout.splitlines() if line.startswith("{")]
     versions = dict(zip(factors, (version["version"] for version in printed)))
