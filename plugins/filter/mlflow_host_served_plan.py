@@ -50,8 +50,9 @@ _value:
       proxy's map entry that makes the live slot serve), C(started) (instances kept running)
       , C(stopped) (instances to stop) and C(unhealthy) (what a failed health check of the slot to
       serve means, in a sentence) - C(removed) and C(removed_frontends) (the instances and map
-      entries of the models marked absent) and
-      C(state), what the host keeps after the run.
+      entries of the models marked absent), C(state), what the host keeps after the run, and
+      C(state_if_failed), what it keeps instead when a slot started does not answer (each previous
+      slot serving, the slots started holding nothing known).
   type: dict
 """
 

@@ -54,13 +54,18 @@ def plan(models, state, slots, tls, redeploy=False, absent=()):
     switch (bool), frontend and live_backend (the proxy's map entry that makes the live slot serve),
     started (instances to keep running), stopped (instances to stop), unhealthy (what a failed
     health check of the live slot means)}], removed and removed_frontends (the instances and map
-    entries of the models absent), state (to keep on the host)} from models [{name, uri, port}] (present, uri pinned), the state read
+    entries of the models absent), state (to keep on the host), state_if_failed (to keep instead
+    when a slot started does not answer)} from models [{name, uri, port}] (present, uri pinned), the state read
     ({name: {live, blue: {uri, port}, green: {uri, port}}}, {} when none), slots (ports.py's, per
     name), tls, redeploy and absent (the names of the models marked absent)."""
     state = state if isinstance(state, dict) else {}
     # A model this run neither serves nor removes (a play with another list) keeps what it has.
     named = set(str(model['name']) for model in models) | set(str(name) for name in absent)
     planned, kept = [], dict((name, held) for name, held in state.items() if name not in named and isinstance(held, dict))
+    # What to keep when a slot started fails its check (the proxy then switched nothing, and no
+    # model left): each previous slot still serves, and a slot started no longer holds what it
+    # held - it is started anew when its version is asked for again.
+    failed = dict((name, held) for name, held in state.items() if isinstance(held, dict))
     for model in models:
         name = str(model['name'])
         wanted = dict(uri=str(model['uri']), port=int(model['port']))
@@ -95,5 +100,7 @@ def plan(models, state, slots, tls, redeploy=False, absent=()):
             stopped=[] if tls else [instance(name, slot) for slot in SLOTS[1:]],
             unhealthy=_unhealthy(name, wanted, live, previous, before[previous], tls)))
         kept[name] = dict(live=live, **dict((slot, settings[slot]) for slot in running))
+        failed[name] = dict(live=previous, **dict((slot, before[slot]) for slot in SLOTS if before[slot] and slot != deploy))
     removed = [instance(str(name), slot) for name in absent for slot in SLOTS]
-    return dict(models=planned, removed=removed, removed_frontends=[frontend(str(name)) for name in absent], state=kept)
+    return dict(models=planned, removed=removed, removed_frontends=[frontend(str(name)) for name in absent], state=kept,
+                state_if_failed=failed)

@@ -124,3 +124,26 @@ def test_a_failed_health_check_says_which_version_keeps_serving():
 def test_the_instances_of_models_marked_absent_are_both_slots():
     result = plan([], {}, {}, tls=True, absent=["churn"])
     assert (result["removed"], result["removed_frontends"]) == (["churn", "churn:green"], ["model-churn"])
+
+
+def test_a_slot_that_failed_its_check_holds_nothing_known_and_its_version_asked_again_starts_anew():
+    # Version 2 serves from blue, version 1 waits in green; version 3 is started in green and fails.
+    held = {"churn": {"live": "blue", "blue": settings(2), "green": settings(1)},
+            "other": {"live": "green", "green": settings(4)}}
+    failed = plan([churn(3)], held, slots(), tls=True)["state_if_failed"]
+    # Blue still serves; green's version 1 is gone (its settings were rewritten, the slot stopped);
+    # a model this run did not name keeps its state.
+    assert failed == {"churn": {"live": "blue", "blue": settings(2)}, "other": held["other"]}
+    # Asking for version 1 again then starts green anew, not a switch to a stopped slot.
+    again = only(plan([churn(1)], failed, slots(), tls=True))
+    assert (again["deploy"], again["live"], again["switch"]) == ("green", "green", True)
+
+
+def test_a_failed_run_keeps_every_switch_undone_and_the_models_to_remove():
+    held = {"churn": {"live": "blue", "blue": settings(2), "green": settings(1)},
+            "gone": {"live": "blue", "blue": settings(1)}}
+    # A switch back to green, planned alongside a failing model: the proxy switched nothing.
+    result = plan([churn(1), dict(name="fraud", uri="models:/fraud/4", port=5002)], held,
+                  slots(names=("churn", "fraud")), tls=True, absent=["gone"])
+    assert result["state"]["churn"]["live"] == "green"
+    assert result["state_if_failed"] == {"churn": held["churn"], "gone": held["gone"], "fraud": {"live": "blue"}}
