@@ -19,7 +19,7 @@ description:
 options:
   _input:
     description:
-      - C(models) (C(name), C(model_uri), C(port) of each present, as the role takes them),
+      - C(models) (C(name), C(model_uri), C(port) and C(sample) of each present, as the role takes them),
         C(resolved) (the results of M(sparkflows.mlops.mlflow_model_version_info) looped over them - a
         registry URI is served pinned to the version it names now), C(state) (what the
         host keeps, C(models/served.json); empty when none), C(slots) (of P(sparkflows.mlops.mlflow_host_ports#filter)),
@@ -48,8 +48,9 @@ _value:
       and C(port) (that slot's), C(live), C(live_instance), C(live_port) (the slot serving after the
       run), C(previous) (the one serving before), C(switch), C(frontend) and C(live_backend) (the
       proxy's map entry that makes the live slot serve), C(started) (instances kept running)
-      , C(stopped) (instances to stop) and C(unhealthy) (what a failed health check of the slot to
-      serve means, in a sentence) - C(removed) and C(removed_frontends) (the instances and map
+      , C(stopped) (instances to stop), C(unhealthy) (what a failed health check of the slot to
+      serve means, in a sentence), C(sample) (the body that slot must score, or null) and
+      C(unscored) (what failing to means) - C(removed) and C(removed_frontends) (the instances and map
       entries of the models marked absent), C(state), what the host keeps after the run, and
       C(state_if_failed), what it keeps instead when a slot started does not answer (each previous
       slot serving, the slots started holding nothing known).
@@ -62,8 +63,8 @@ def mlflow_host_served_plan(inputs):
         raise AnsibleFilterError('mlflow_host_served_plan takes a dict with models, state, slots, tls and redeploy')
     try:
         pinned = pinned_uris(inputs.get('resolved'))
-        models = [dict(name=model['name'], uri=pinned.get(model['name'], model['model_uri']), port=model['port'])
-                  for model in inputs.get('models') or []]
+        models = [dict(name=model['name'], uri=pinned.get(model['name'], model['model_uri']), port=model['port'],
+                       sample=model.get('sample')) for model in inputs.get('models') or []]
         return plan(models, inputs.get('state') or {}, inputs['slots'], bool(inputs.get('tls')), bool(inputs.get('redeploy')),
                     [model['name'] for model in inputs.get('absent') or []])
     except (KeyError, TypeError, ValueError) as error:

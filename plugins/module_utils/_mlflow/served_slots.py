@@ -40,11 +40,13 @@ def pinned_uris(resolved):
                 if isinstance(result, dict) and result.get('pinned_uri') and isinstance(result.get('item'), dict))
 
 
-def _unhealthy(name, wanted, live, previous, settings_before, tls):
-    """What a failed health check of the slot to serve means, in one sentence."""
-    said = 'Served model %s: %s in slot %s did not answer /ping' % (name, wanted['uri'], live)
+def _unhealthy(name, wanted, live, previous, settings_before, tls, deploy, failed='did not answer /ping'):
+    """What a failed check of the slot to serve (failed: what it did not do) means, in one sentence."""
+    said = 'Served model %s: %s in slot %s %s' % (name, wanted['uri'], live, failed)
     if tls and live != previous and settings_before:
         return '%s; requests still go to slot %s (%s)' % (said, previous, settings_before['uri'])
+    if not deploy and live == previous:
+        return '%s; nothing was changed, it is the slot that serves' % said
     return '%s; it is not served' % said
 
 
@@ -53,9 +55,10 @@ def plan(models, state, slots, tls, redeploy=False, absent=()):
     live (slot serving after the run), live_instance, live_port, previous (slot serving before),
     switch (bool), frontend and live_backend (the proxy's map entry that makes the live slot serve),
     started (instances to keep running), stopped (instances to stop), unhealthy (what a failed
-    health check of the live slot means)}], removed and removed_frontends (the instances and map
+    health check of the live slot means), sample and unscored (the body it must score, and what
+    failing to means; None without one)}], removed and removed_frontends (the instances and map
     entries of the models absent), state (to keep on the host), state_if_failed (to keep instead
-    when a slot started does not answer)} from models [{name, uri, port}] (present, uri pinned), the state read
+    when a slot started does not answer)} from models [{name, uri, port, sample}] (present, uri pinned), the state read
     ({name: {live, blue: {uri, port}, green: {uri, port}}}, {} when none), slots (ports.py's, per
     name), tls, redeploy and absent (the names of the models marked absent)."""
     state = state if isinstance(state, dict) else {}
@@ -98,7 +101,11 @@ def plan(models, state, slots, tls, redeploy=False, absent=()):
             started=[by_slot[slot]['instance'] for slot in running],
             # Without TLS the green slot is not placed: its instance is named here to stop it.
             stopped=[] if tls else [instance(name, slot) for slot in SLOTS[1:]],
-            unhealthy=_unhealthy(name, wanted, live, previous, before[previous], tls)))
+            unhealthy=_unhealthy(name, wanted, live, previous, before[previous], tls, deploy),
+            # The slot to serve scores the model's sample (MLflow's scoring input) before it serves.
+            sample=model.get('sample') or None,
+            unscored=_unhealthy(name, wanted, live, previous, before[previous], tls, deploy, 'did not score its sample')
+            if model.get('sample') else None))
         kept[name] = dict(live=live, **dict((slot, settings[slot]) for slot in running))
         failed[name] = dict(live=previous, **dict((slot, before[slot]) for slot in SLOTS if before[slot] and slot != deploy))
     removed = [instance(str(name), slot) for name in absent for slot in SLOTS]

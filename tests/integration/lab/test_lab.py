@@ -414,12 +414,13 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
     in the rulebook's output. Then, by the playbook the rule runs: a run with nothing new changes
     nothing; the alias moved back switches back to the version kept running; a version that does
     not load is stopped at its health check and the version before keeps serving; the version its
-    slot held before is then started anew there when asked for."""
+    slot held before is then started anew there when asked for; a version that loads but fails to
+    score the model's sample is stopped too."""
     name = "%s-mlflow1" % lab["name"]
     password = (lab["state"] / "mlflow-admin-password").read_text().strip()
     docker("cp", str(lab["state"] / "ca" / "ca.crt"), "%s:/tmp/lab-ca.crt" % name)
     docker("cp", str(repo_root / "tests" / "integration" / "lab" / "files" / "log_model.py"), "%s:/tmp/log_model.py" % name)
-    factors = ("2", "3", "broken")
+    factors = ("2", "3", "broken", "raises")
     logged = docker("exec", "-e", "MLFLOW_TRACKING_URI=https://mlflow1:5000", "-e", "MLFLOW_TRACKING_USERNAME=admin",
                     "-e", "MLFLOW_TRACKING_PASSWORD", "-e", "MLFLOW_TRACKING_SERVER_CERT_PATH=/tmp/lab-ca.crt",
                     name, "/opt/mlflow/venv/bin/python", "/tmp/log_model.py", "lab-cd", *factors, timeout=600,
@@ -428,7 +429,8 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
     printed = [json.loads(line) for line in logged.stdout.splitlines() if line.startswith("{")]
     versions = dict(zip(factors, (version["version"] for version in printed)))
     assert len(printed) == len(factors), logged.stdout
-    served = {"mlflow_host_served_models": [{"name": "lab-cd", "model_uri": "models:/lab-cd@champion", "port": 5002}],
+    served = {"mlflow_host_served_models": [{"name": "lab-cd", "model_uri": "models:/lab-cd@champion", "port": 5002,
+                                             "sample": {"dataframe_split": {"columns": ["x"], "data": [[1]]}}}],
               "mlflow_host_health_timeout": 30}
 
     def champion(version):
@@ -539,6 +541,16 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
     third, _recap = serve()
     assert third.returncode == 0, third.stdout[-4000:]
     assert scored() == [63] and live() != before
+    # A version that loads but fails to score its sample: stopped before it serves, version 3 serves on.
+    serving = live()
+    champion(versions["raises"])
+    raises, _recap = serve()
+    assert raises.returncode != 0
+    said = " ".join(raises.stdout.split())
+    assert ("Served model lab-cd: models:/lab-cd/%s in slot" % versions["raises"]) in said \
+        and ("did not score its sample; requests still go to slot %s (models:/lab-cd/%s)" % (serving, versions["3"])) \
+        in said, said[-4000:]
+    assert scored() == [63] and live() == serving
     # haproxy_map_entry's EXAMPLES on mlflow1's proxy: an entry added, then removed; the map as it was.
     held = docker("exec", name, "cat", "/etc/mlflow/models/live.map").stdout
     assert "model-lab-cd model-lab-cd-%s" % live() in held, held

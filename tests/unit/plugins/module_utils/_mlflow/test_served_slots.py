@@ -147,3 +147,24 @@ def test_a_failed_run_keeps_every_switch_undone_and_the_models_to_remove():
                   slots(names=("churn", "fraud")), tls=True, absent=["gone"])
     assert result["state"]["churn"]["live"] == "green"
     assert result["state_if_failed"] == {"churn": held["churn"], "gone": held["gone"], "fraud": {"live": "blue"}}
+
+
+def test_a_model_with_a_sample_must_score_it_and_failing_to_says_which_version_serves():
+    held = {"churn": {"live": "blue", "blue": settings(1)}}
+    sample = {"dataframe_split": {"columns": ["x"], "data": [[1]]}}
+    model = only(plan([dict(churn(2), sample=sample)], held, slots(), tls=True))
+    assert model["sample"] == sample
+    assert model["unscored"] == ("Served model churn: models:/churn/2 in slot green did not score its sample; requests "
+                                 "still go to slot blue (models:/churn/1)")
+    # The sample is no setting of the slot: adding one starts nothing, and the state holds none.
+    result = plan([dict(churn(1), sample=sample)], held, slots(), tls=True)
+    assert (only(result)["deploy"], result["state"]) == (None, held)
+    assert (only(plan([churn(2)], held, slots(), tls=True))["sample"],
+            only(plan([churn(2)], held, slots(), tls=True))["unscored"]) == (None, None)
+
+
+def test_a_check_failing_on_the_slot_that_serves_unchanged_says_nothing_was_changed():
+    held = {"churn": {"live": "blue", "blue": settings(1)}}
+    model = only(plan([dict(churn(1), sample={"inputs": [1]})], held, slots(), tls=True))
+    assert model["unhealthy"].endswith("in slot blue did not answer /ping; nothing was changed, it is the slot that serves")
+    assert model["unscored"].endswith("did not score its sample; nothing was changed, it is the slot that serves")
