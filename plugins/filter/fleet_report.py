@@ -11,6 +11,8 @@ from urllib.parse import urlsplit, urlunsplit
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._common.masking import masked
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.model_version_info import names_an_alias
+from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.ports import SLOTS, live_slot
 from ansible_collections.sparkflows.mlops.plugins.module_utils._scorer.image import (
     ImageRuleError,
     expected_tag,
@@ -27,8 +29,13 @@ description:
   - A scorer is red when it is missing, not running, or does not answer its sample (or health
     route); one that answers but runs another Sparkflows release or model than the inventory asks
     for is red as drifting. An MLflow host is red when its tracking server or a served model does
-    not answer; a Sparkflows host when its score workflow did not complete; a balancer's backend
+    not answer, or as drifting when a served model serves another URI than the inventory pins
+    (C(models:/NAME/VERSION); for one that names an alias the report shows the version its last
+    run served); a Sparkflows host when its score workflow did not complete; a balancer's backend
     server when it is not C(UP) and in rotation.
+  - Each served model shows the model URI it serves and its slot behind the TLS proxy, and the URI
+    of the other slot kept running for a switch back, as the MLflow host keeps them
+    (C(models/served.json)).
   - The Sparkflows server's row - its URL, health, release and the MLflow configuration it holds
     (secret values masked) - is red when the server does not answer C(UP), and for each running
     scorer, on the scorer hosts of the report that use the same server (the same Sparkflows URL),
@@ -124,16 +131,33 @@ def _deployments(reads):
     return []
 
 
+def _served(read, state, tls):
+    """One served model: its health (read, the answer of its /ping through its live port), and what
+    it serves as the host keeps it (state, models/served.json: the live slot and each slot's
+    model URI); drifting when the inventory pins another URI than the one serving (an alias moves
+    with the registry: shown, never drifting)."""
+    item = read['item']
+    held = state.get(item['name']) if isinstance(state, dict) else None
+    held = held if isinstance(held, dict) else {}
+    slot = live_slot(held, tls)
+    uri = (held.get(slot) or {}).get('uri') if isinstance(held.get(slot), dict) else None
+    other = [s for s in SLOTS if s != slot][0]
+    standby = (held.get(other) or {}).get('uri') if tls and isinstance(held.get(other), dict) else None
+    wanted = item.get('model_uri')
+    drifting = bool(uri and wanted and not names_an_alias(wanted) and uri != wanted)
+    return dict(name=item['name'], port=item['port'], status=read.get('status', -1), up=read.get('status', -1) == 200,
+                model_uri=uri, slot=slot if uri else None, standby_uri=standby, wanted_uri=wanted,
+                drift=['serves %s instead of %s' % (uri, wanted)] if drifting else [])
+
+
 def _mlflow(reads):
-    served = reads.get('served') or []
-    statuses = [s.get('status', -1) for s in served]
+    served = [_served(s, reads.get('served_state') or {}, bool(reads.get('tls'))) for s in reads.get('served') or []]
     tracking = (reads.get('tracking') or {}).get('status', -1) == 200
     return dict(
         tracking_port=reads.get('tracking_port'), tracking_healthy=tracking,
-        served_names=[s['item']['name'] for s in served], served_ports=[s['item']['port'] for s in served],
-        served_status=statuses, healthy=tracking and all(status == 200 for status in statuses),
-        served=[dict(name=s['item']['name'], port=s['item']['port'], status=s.get('status', -1),
-                     up=s.get('status', -1) == 200) for s in served],
+        served_names=[s['name'] for s in served], served_ports=[s['port'] for s in served],
+        served_status=[s['status'] for s in served], healthy=tracking and all(s['up'] for s in served),
+        drift=[d for s in served for d in s['drift']], served=served,
     )
 
 
@@ -240,7 +264,7 @@ def fleet_report(reads):
     records = [s for host in sorted(scorers) for s in scorers[host]]
     red = ([s['id'] for s in records if not s['healthy']]
            + [s['id'] for s in records if s['healthy'] and s['drift']]
-           + ['%s/mlflow' % host for host in sorted(mlflow) if not mlflow[host]['healthy']]
+           + ['%s/mlflow' % host for host in sorted(mlflow) if not mlflow[host]['healthy'] or mlflow[host]['drift']]
            + ['%s/sparkflows' % host for host in sorted(sparkflows) if not sparkflows[host]['up']]
            + ['%s/workflow' % host for host in sorted(sparkflows) if not sparkflows[host]['healthy']]
            + ['%s/image/%s' % (host, i['id']) for host in sorted(sparkflows) for i in sparkflows[host]['images']

@@ -34,6 +34,13 @@ def parse(model_uri):
     return found.group('name'), found.group('version'), found.group('alias')
 
 
+def names_an_alias(model_uri):
+    """Whether a model URI names an alias (models:/NAME@ALIAS): what it serves moves with the
+    registry, not with the inventory."""
+    found = MODEL_URI.match(model_uri or '')
+    return bool(found and found.group('alias'))
+
+
 def version_of(answer, what):
     """The model version of an answer, checked: MLflow's field names, a version number."""
     version = answer.get('model_version') if isinstance(answer, dict) else None

@@ -414,8 +414,9 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
     in the rulebook's output. Then, by the playbook the rule runs: a run with nothing new changes
     nothing; the alias moved back switches back to the version kept running; a version that does
     not load is stopped at its health check and the version before keeps serving; the version its
-    slot held before is then started anew there when asked for; a version that loads but fails to
-    score the model's sample is stopped too."""
+    slot held before is then started anew there when asked for; the report says which version
+    serves from which slot and which one is kept for a switch back; a version that loads but fails
+    to score the model's sample is stopped too."""
     name = "%s-mlflow1" % lab["name"]
     password = (lab["state"] / "mlflow-admin-password").read_text().strip()
     docker("cp", str(lab["state"] / "ca" / "ca.crt"), "%s:/tmp/lab-ca.crt" % name)
@@ -541,6 +542,14 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
     third, _recap = serve()
     assert third.returncode == 0, third.stdout[-4000:]
     assert scored() == [63] and live() != before
+    # The report says which version serves from which slot, and which one is kept for a switch back.
+    report_dir = tmp_path / "report"
+    reported = playbook(lab, repo_root, "report.yml", "--limit", "mlflow1",
+                        "-e", json.dumps(dict(served, report_dir=str(report_dir))))
+    assert reported.returncode == 0, reported.stdout[-4000:]
+    row = json.loads((report_dir / "report.json").read_text())["mlflow"]["mlflow1"]["served"][0]
+    assert (row["model_uri"], row["slot"], row["standby_uri"], row["up"], row["drift"]) \
+        == ("models:/lab-cd/%s" % versions["3"], live(), "models:/lab-cd/%s" % versions["2"], True, []), row
     # A version that loads but fails to score its sample: stopped before it serves, version 3 serves on.
     serving = live()
     champion(versions["raises"])

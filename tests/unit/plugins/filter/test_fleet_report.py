@@ -58,6 +58,49 @@ def test_mlflow_red_when_tracking_or_a_served_model_does_not_answer():
     assert report["mlflow"]["m1"]["served_status"] == [200, -1]
 
 
+def mlflow_host(model_uri, state, tls=True, status=200):
+    """report.yml's read of an MLflow host serving model lab-cd (inventory's model_uri) on 5002,
+    with the host's models/served.json (state)."""
+    return {"tracking_port": 5000, "tracking": {"status": 200}, "tls": tls, "served_state": state,
+            "served": [{"item": {"name": "lab-cd", "model_uri": model_uri, "port": 5002}, "status": status}]}
+
+
+SERVED = {"lab-cd": {"live": "green", "blue": {"uri": "models:/lab-cd/1", "port": 5002},
+                     "green": {"uri": "models:/lab-cd/2", "port": 5002}}}
+
+
+def test_a_served_model_shows_the_version_it_serves_its_slot_and_the_one_kept_for_a_switch_back():
+    report = fleet_report({"mlflow": {"m1": mlflow_host("models:/lab-cd@champion", SERVED)}})
+    served = report["mlflow"]["m1"]["served"][0]
+    assert (served["model_uri"], served["slot"], served["standby_uri"]) == ("models:/lab-cd/2", "green", "models:/lab-cd/1")
+    # An alias moves with the registry: what it served at the last run is shown, never drifting.
+    assert (served["drift"], report["red"]) == ([], [])
+
+
+def test_a_served_model_serving_another_version_than_the_inventory_pins_is_red_as_drifting():
+    report = fleet_report({"mlflow": {"m1": mlflow_host("models:/lab-cd/3", SERVED)}})
+    assert report["mlflow"]["m1"]["served"][0]["drift"] == ["serves models:/lab-cd/2 instead of models:/lab-cd/3"]
+    assert report["mlflow"]["m1"]["healthy"] is True
+    assert report["red"] == ["m1/mlflow"]
+    pinned = fleet_report({"mlflow": {"m1": mlflow_host("models:/lab-cd/2", SERVED)}})
+    assert (pinned["mlflow"]["m1"]["drift"], pinned["red"]) == ([], [])
+
+
+def test_without_tls_the_one_slot_serves_and_nothing_stands_by():
+    state = {"lab-cd": {"live": "blue", "blue": {"uri": "models:/lab-cd/1", "port": 5002}}}
+    served = fleet_report({"mlflow": {"m1": mlflow_host("models:/lab-cd/1", state, tls=False)}})["mlflow"]["m1"]["served"][0]
+    assert (served["model_uri"], served["slot"], served["standby_uri"], served["drift"]) == ("models:/lab-cd/1", "blue", None, [])
+    # A state that names green, read without TLS (the proxy gone), still means the one slot, blue.
+    greened = dict(state["lab-cd"], live="green", green={"uri": "models:/lab-cd/2", "port": 5002})
+    served = fleet_report({"mlflow": {"m1": mlflow_host("models:/lab-cd/1", {"lab-cd": greened}, tls=False)}})
+    assert (served["mlflow"]["m1"]["served"][0]["model_uri"], served["red"]) == ("models:/lab-cd/1", [])
+
+
+def test_a_served_model_without_kept_state_shows_no_version_and_does_not_drift():
+    served = fleet_report({"mlflow": {"m1": mlflow_host("models:/lab-cd/3", {})}})["mlflow"]["m1"]["served"][0]
+    assert (served["model_uri"], served["slot"], served["standby_uri"], served["drift"]) == (None, None, None, [])
+
+
 def test_a_failed_score_workflow_is_red_and_a_preview_is_not():
     info = {"release": "3.1.0", "health": "UP"}
     failed = {"name": "score-broken", "status": "FAILED", "msg": "Workflow score-broken (execution 9) ended FAILED"}

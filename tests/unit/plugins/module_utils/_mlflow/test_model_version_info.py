@@ -86,3 +86,9 @@ def test_bad_connection_options_are_refused(monkeypatch):
                   timeout=30, model_uri="models:/churn/1")
     with pytest.raises(ModuleFailure, match="tracking_uri must be an http"):
         model_version_info.run(params, False, None)
+
+
+@pytest.mark.parametrize("uri, alias", [("models:/churn@champion", True), ("models:/churn/3", False),
+                                        ("runs:/abc/model", False), ("models:/churn@", False), ("", False), (None, False)])
+def test_only_a_registry_uri_naming_an_alias_names_one(uri, alias):
+    assert model_version_info.names_an_alias(uri) is alias
