@@ -197,6 +197,15 @@ def test_served_models_need_distinct_ports_in_range(tmp_path):
     assert failure(validate(tmp_path, mlflow_host_served_models=models)).startswith("Served model a: needs")
 
 
+def test_a_served_models_sample_that_is_no_mapping_is_refused(tmp_path):
+    # The role's argument spec owns the rule (type dict).
+    models = [{"name": "a", "model_uri": "models:/a/1", "port": 5001, "sample": ["not", "a", "body"]}]
+    message = failure(validate(tmp_path, mlflow_host_served_models=models))
+    assert "argument 'sample' is of type list found in 'mlflow_host_served_models'" in message, message
+    models[0]["sample"] = {"dataframe_split": {"columns": ["x"], "data": [[1]]}}
+    assert validate(tmp_path, mlflow_host_served_models=models).rc == 0
+
+
 def test_unknown_firewall(tmp_path):
     assert failure(validate(tmp_path, mlflow_host_firewall="iptables")) == (
         "Validation of arguments failed: value of mlflow_host_firewall must be one of: none, nftables, firewalld, ufw,"
