@@ -80,7 +80,11 @@ def run_playbook(tmp_path, tasks, module_defaults=None, args=(), callback="json"
         command += ["-e", "@%s" % extra]
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1",
                ANSIBLE_STDOUT_CALLBACK=callback, ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="0")
-    process = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    try:
+        process = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+    finally:
+        if extra_vars:
+            extra.unlink()
     return Run(process, callback)
 
 

@@ -17,4 +17,12 @@ def test_extra_variables_reach_the_play_from_a_0600_file_and_no_process_list_sho
     assert "ansible-playbook" in listed
     assert PROBE not in listed
     assert ran.result["msg"] == PROBE
-    assert (tmp_path / "extra-vars.json").stat().st_mode & 0o777 == 0o600
+    # The file is gone with the run: no secret is left in the tests' temporary directories.
+    assert not (tmp_path / "extra-vars.json").exists()
+
+
+def test_the_extra_variables_file_is_0600_while_the_play_reads_it(tmp_path):
+    ran = run_playbook(tmp_path, [{"name": "The file's mode", "ansible.builtin.stat": {"path": str(tmp_path / "extra-vars.json")}}],
+                       extra_vars={"probe": PROBE})
+    assert ran.rc == 0, ran.stdout[-2000:]
+    assert ran.result["stat"]["mode"] == "0600"
