@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.served_slots import pinned_uris, plan
@@ -48,14 +50,31 @@ _value:
       and C(port) (that slot's), C(live), C(live_instance), C(live_port) (the slot serving after the
       run), C(previous) (the one serving before), C(switch), C(frontend) and C(live_backend) (the
       proxy's map entry that makes the live slot serve), C(started) (instances kept running)
-      , C(stopped) (instances to stop), C(unhealthy) (what a failed health check of the slot to
-      serve means, in a sentence), C(sample) (the body that slot must score, or null) and
-      C(unscored) (what failing to means) - C(removed) and C(removed_frontends) (the instances and map
-      entries of the models marked absent), C(state), what the host keeps after the run, and
-      C(state_if_failed), what it keeps instead when a slot started does not answer (each previous
-      slot serving, the slots started holding nothing known).
+      , C(stopped) (instances to stop), C(on_trial) (the slot to serve serves anew - started, or
+      switched to - and is stopped when a check fails), C(unstarted) and C(unhealthy) (what a failed
+      start or health check of the slot to serve means, in a sentence), C(sample) (the body that slot
+      must score, or null) and C(unscored) (what failing to means) - C(removed) and
+      C(removed_frontends) (the instances and map entries of the models marked absent), C(state),
+      what the host keeps after the run, and C(state_if_failed), what it keeps instead when a check
+      fails (each previous slot serving, the slot on trial holding nothing known, and no slot after
+      a redeploy).
   type: dict
 """
+
+
+def _sample(model):
+    """A served model's sample as the body to post: a mapping, or JSON text of one (the role's
+    argument spec takes both); None without one."""
+    sample = model.get('sample')
+    if isinstance(sample, str) and sample.strip():
+        try:
+            sample = json.loads(sample)
+        except ValueError:
+            sample = None
+        if not isinstance(sample, dict):
+            raise AnsibleFilterError('mlflow_host_served_plan: served model %s: sample must be a mapping (MLflow\'s scoring '
+                                     'input), or JSON text of one' % model.get('name'))
+    return dict(sample) if sample else None
 
 
 def mlflow_host_served_plan(inputs):
@@ -64,7 +83,7 @@ def mlflow_host_served_plan(inputs):
     try:
         pinned = pinned_uris(inputs.get('resolved'))
         models = [dict(name=model['name'], uri=pinned.get(model['name'], model['model_uri']), port=model['port'],
-                       sample=model.get('sample')) for model in inputs.get('models') or []]
+                       sample=_sample(model)) for model in inputs.get('models') or []]
         return plan(models, inputs.get('state') or {}, inputs['slots'], bool(inputs.get('tls')), bool(inputs.get('redeploy')),
                     [model['name'] for model in inputs.get('absent') or []])
     except (KeyError, TypeError, ValueError) as error:

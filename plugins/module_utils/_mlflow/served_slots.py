@@ -54,20 +54,22 @@ def plan(models, state, slots, tls, redeploy=False, absent=()):
     """{models: [{name, uri, deploy (slot to start, or None), instance and port (the deploy slot's),
     live (slot serving after the run), live_instance, live_port, previous (slot serving before),
     switch (bool), frontend and live_backend (the proxy's map entry that makes the live slot serve),
-    started (instances to keep running), stopped (instances to stop), unhealthy (what a failed
+    started (instances to keep running), stopped (instances to stop), on_trial (the live slot
+    serves anew: started, or switched to), unstarted and unhealthy (what a failed start, a failed
     health check of the live slot means), sample and unscored (the body it must score, and what
     failing to means; None without one)}], removed and removed_frontends (the instances and map
     entries of the models absent), state (to keep on the host), state_if_failed (to keep instead
-    when a slot started does not answer)} from models [{name, uri, port, sample}] (present, uri pinned), the state read
+    when a check fails)} from models [{name, uri, port, sample}] (present, uri pinned), the state read
     ({name: {live, blue: {uri, port}, green: {uri, port}}}, {} when none), slots (ports.py's, per
     name), tls, redeploy and absent (the names of the models marked absent)."""
     state = state if isinstance(state, dict) else {}
     # A model this run neither serves nor removes (a play with another list) keeps what it has.
     named = set(str(model['name']) for model in models) | set(str(name) for name in absent)
     planned, kept = [], dict((name, held) for name, held in state.items() if name not in named and isinstance(held, dict))
-    # What to keep when a slot started fails its check (the proxy then switched nothing, and no
-    # model left): each previous slot still serves, and a slot started no longer holds what it
-    # held - it is started anew when its version is asked for again.
+    # What to keep when a check fails (the proxy then switched nothing, and no model left): each
+    # previous slot still serves; the slot put on trial (started, or switched to) no longer holds
+    # anything known - it is started anew when its version is asked for again - and after a
+    # redeploy no slot does (each runs an environment its files no longer say).
     failed = dict((name, held) for name, held in state.items() if isinstance(held, dict))
     for model in models:
         name = str(model['name'])
@@ -91,6 +93,8 @@ def plan(models, state, slots, tls, redeploy=False, absent=()):
             settings[deploy] = wanted
         by_slot = slots[name]
         running = [slot for slot in SLOTS if settings[slot] and slot in by_slot]
+        # The live slot serves anew after this run: it must pass the checks, and is stopped if not.
+        on_trial = bool(deploy) or live != previous
         planned.append(dict(
             name=name, uri=wanted['uri'], deploy=deploy,
             instance=by_slot[deploy]['instance'] if deploy else None,
@@ -101,13 +105,16 @@ def plan(models, state, slots, tls, redeploy=False, absent=()):
             started=[by_slot[slot]['instance'] for slot in running],
             # Without TLS the green slot is not placed: its instance is named here to stop it.
             stopped=[] if tls else [instance(name, slot) for slot in SLOTS[1:]],
+            on_trial=on_trial,
+            unstarted=_unhealthy(name, wanted, live, previous, before[previous], tls, deploy, 'did not start'),
             unhealthy=_unhealthy(name, wanted, live, previous, before[previous], tls, deploy),
             # The slot to serve scores the model's sample (MLflow's scoring input) before it serves.
             sample=model.get('sample') or None,
             unscored=_unhealthy(name, wanted, live, previous, before[previous], tls, deploy, 'did not score its sample')
             if model.get('sample') else None))
         kept[name] = dict(live=live, **dict((slot, settings[slot]) for slot in running))
-        failed[name] = dict(live=previous, **dict((slot, before[slot]) for slot in SLOTS if before[slot] and slot != deploy))
+        failed[name] = dict(live=previous, **dict((slot, before[slot]) for slot in SLOTS
+                                                  if before[slot] and not redeploy and not (on_trial and slot == live)))
     removed = [instance(str(name), slot) for name in absent for slot in SLOTS]
     return dict(models=planned, removed=removed, removed_frontends=[frontend(str(name)) for name in absent], state=kept,
                 state_if_failed=failed)

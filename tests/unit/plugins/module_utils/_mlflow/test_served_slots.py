@@ -139,14 +139,34 @@ def test_a_slot_that_failed_its_check_holds_nothing_known_and_its_version_asked_
     assert (again["deploy"], again["live"], again["switch"]) == ("green", "green", True)
 
 
-def test_a_failed_run_keeps_every_switch_undone_and_the_models_to_remove():
+def test_a_failed_run_keeps_every_switch_undone_the_slot_switched_to_unknown_and_the_models_to_remove():
     held = {"churn": {"live": "blue", "blue": settings(2), "green": settings(1)},
-            "gone": {"live": "blue", "blue": settings(1)}}
-    # A switch back to green, planned alongside a failing model: the proxy switched nothing.
-    result = plan([churn(1), dict(name="fraud", uri="models:/fraud/4", port=5002)], held,
-                  slots(names=("churn", "fraud")), tls=True, absent=["gone"])
+            "gone": {"live": "blue", "blue": settings(1)},
+            "steady": {"live": "green", "green": dict(uri="models:/steady/7", port=5003)}}
+    # A switch back to green, planned alongside a new model and one that stays as it is.
+    result = plan([churn(1), dict(name="fraud", uri="models:/fraud/4", port=5002),
+                   dict(name="steady", uri="models:/steady/7", port=5003)], held,
+                  slots(names=("churn", "fraud", "steady")), tls=True, absent=["gone"])
     assert result["state"]["churn"]["live"] == "green"
-    assert result["state_if_failed"] == {"churn": held["churn"], "gone": held["gone"], "fraud": {"live": "blue"}}
+    assert [(m["name"], m["on_trial"]) for m in result["models"]] == [("churn", True), ("fraud", True), ("steady", False)]
+    # The proxy switched nothing; green, switched to, may be what failed: it is started anew next
+    # time. The model that stays keeps all it has; the model to remove is still there.
+    assert result["state_if_failed"] == {"churn": {"live": "blue", "blue": settings(2)}, "gone": held["gone"],
+                                         "fraud": {"live": "blue"}, "steady": held["steady"]}
+    again = only(plan([churn(1)], {"churn": result["state_if_failed"]["churn"]}, slots(), tls=True))
+    assert (again["deploy"], again["live"]) == ("green", "green")
+
+
+def test_after_a_failed_redeploy_no_slot_holds_anything_known():
+    held = {"churn": {"live": "blue", "blue": settings(2), "green": settings(1)}}
+    failed = plan([churn(2)], held, slots(), tls=True, redeploy=True)["state_if_failed"]
+    assert failed == {"churn": {"live": "blue"}}
+    # The next run (its files already rewritten: no redeploy) starts the version anew.
+    assert only(plan([churn(2)], failed, slots(), tls=True))["deploy"] == "green"
+    # Without TLS too: the one slot restarts.
+    plain = {"churn": {"live": "blue", "blue": settings(2)}}
+    assert plan([churn(2)], plain, slots(tls=False), tls=False, redeploy=True)["state_if_failed"] == {"churn": {"live": "blue"}}
+    assert only(plan([churn(2)], {"churn": {"live": "blue"}}, slots(tls=False), tls=False))["deploy"] == "blue"
 
 
 def test_a_model_with_a_sample_must_score_it_and_failing_to_says_which_version_serves():
@@ -159,8 +179,8 @@ def test_a_model_with_a_sample_must_score_it_and_failing_to_says_which_version_s
     # The sample is no setting of the slot: adding one starts nothing, and the state holds none.
     result = plan([dict(churn(1), sample=sample)], held, slots(), tls=True)
     assert (only(result)["deploy"], result["state"]) == (None, held)
-    assert (only(plan([churn(2)], held, slots(), tls=True))["sample"],
-            only(plan([churn(2)], held, slots(), tls=True))["unscored"]) == (None, None)
+    plain = only(plan([churn(2)], held, slots(), tls=True))
+    assert (plain["sample"], plain["unscored"]) == (None, None)
 
 
 def test_a_check_failing_on_the_slot_that_serves_unchanged_says_nothing_was_changed():
@@ -168,3 +188,12 @@ def test_a_check_failing_on_the_slot_that_serves_unchanged_says_nothing_was_chan
     model = only(plan([dict(churn(1), sample={"inputs": [1]})], held, slots(), tls=True))
     assert model["unhealthy"].endswith("in slot blue did not answer /ping; nothing was changed, it is the slot that serves")
     assert model["unscored"].endswith("did not score its sample; nothing was changed, it is the slot that serves")
+
+
+def test_a_slot_that_does_not_start_is_named_with_the_version_that_serves():
+    held = {"churn": {"live": "blue", "blue": settings(1)}}
+    model = only(plan([churn(2)], held, slots(), tls=True))
+    assert model["unstarted"] == ("Served model churn: models:/churn/2 in slot green did not start; requests still go "
+                                  "to slot blue (models:/churn/1)")
+    assert model["on_trial"] is True
+    assert only(plan([churn(1)], held, slots(), tls=True))["on_trial"] is False
