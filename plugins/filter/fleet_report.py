@@ -140,24 +140,28 @@ def _served(read, state, tls):
     held = state.get(item['name']) if isinstance(state, dict) else None
     held = held if isinstance(held, dict) else {}
     slot = live_slot(held, tls)
-    uri = (held.get(slot) or {}).get('uri') if isinstance(held.get(slot), dict) else None
     other = [s for s in SLOTS if s != slot][0]
-    standby = (held.get(other) or {}).get('uri') if tls and isinstance(held.get(other), dict) else None
+    uri, standby = (held[s].get('uri') if isinstance(held.get(s), dict) else None for s in (slot, other))
+    standby = standby if tls else None
     wanted = item.get('model_uri')
     drifting = bool(uri and wanted and not names_an_alias(wanted) and uri != wanted)
+    # As every URL of the report: without a user or password in it.
     return dict(name=item['name'], port=item['port'], status=read.get('status', -1), up=read.get('status', -1) == 200,
-                model_uri=uri, slot=slot if uri else None, standby_uri=standby, wanted_uri=wanted,
-                drift=['serves %s instead of %s' % (uri, wanted)] if drifting else [])
+                model_uri=_shown_url(uri) or None, slot=slot if uri else None, standby_uri=_shown_url(standby) or None,
+                wanted_uri=_shown_url(wanted) or None,
+                drift=['serves %s instead of %s' % (_shown_url(uri), _shown_url(wanted))] if drifting else [])
 
 
 def _mlflow(reads):
     served = [_served(s, reads.get('served_state') or {}, bool(reads.get('tls'))) for s in reads.get('served') or []]
     tracking = (reads.get('tracking') or {}).get('status', -1) == 200
+    healthy = tracking and all(s['up'] for s in served)
+    drift = [d for s in served for d in s['drift']]
     return dict(
         tracking_port=reads.get('tracking_port'), tracking_healthy=tracking,
         served_names=[s['name'] for s in served], served_ports=[s['port'] for s in served],
-        served_status=[s['status'] for s in served], healthy=tracking and all(s['up'] for s in served),
-        drift=[d for s in served for d in s['drift']], served=served,
+        served_status=[s['status'] for s in served], healthy=healthy, drift=drift, served=served,
+        red=not healthy or bool(drift),
     )
 
 
@@ -264,7 +268,7 @@ def fleet_report(reads):
     records = [s for host in sorted(scorers) for s in scorers[host]]
     red = ([s['id'] for s in records if not s['healthy']]
            + [s['id'] for s in records if s['healthy'] and s['drift']]
-           + ['%s/mlflow' % host for host in sorted(mlflow) if not mlflow[host]['healthy'] or mlflow[host]['drift']]
+           + ['%s/mlflow' % host for host in sorted(mlflow) if mlflow[host]['red']]
            + ['%s/sparkflows' % host for host in sorted(sparkflows) if not sparkflows[host]['up']]
            + ['%s/workflow' % host for host in sorted(sparkflows) if not sparkflows[host]['healthy']]
            + ['%s/image/%s' % (host, i['id']) for host in sorted(sparkflows) for i in sparkflows[host]['images']

@@ -80,7 +80,8 @@ def test_a_served_model_shows_the_version_it_serves_its_slot_and_the_one_kept_fo
 def test_a_served_model_serving_another_version_than_the_inventory_pins_is_red_as_drifting():
     report = fleet_report({"mlflow": {"m1": mlflow_host("models:/lab-cd/3", SERVED)}})
     assert report["mlflow"]["m1"]["served"][0]["drift"] == ["serves models:/lab-cd/2 instead of models:/lab-cd/3"]
-    assert report["mlflow"]["m1"]["healthy"] is True
+    # Every model answers, yet the row is red, as the report's summary says.
+    assert (report["mlflow"]["m1"]["healthy"], report["mlflow"]["m1"]["red"]) == (True, True)
     assert report["red"] == ["m1/mlflow"]
     pinned = fleet_report({"mlflow": {"m1": mlflow_host("models:/lab-cd/2", SERVED)}})
     assert (pinned["mlflow"]["m1"]["drift"], pinned["red"]) == ([], [])
@@ -214,3 +215,14 @@ def test_only_running_scorers_of_hosts_using_the_server_are_compared():
 def test_under_a_limit_without_scorer_hosts_no_image_is_judged():
     report = fleet_report({"sparkflows": {"f1": server()}, "scorers": {}})
     assert (report["sparkflows"]["f1"]["images"], report["red"]) == ([], [])
+
+
+def test_a_served_models_uris_are_shown_without_a_user_or_password():
+    state = {"lab-cd": {"live": "blue", "blue": {"uri": "https://reader:S3cret-Pw@models.example.net/lab-cd/1", "port": 5002},
+                        "green": {"uri": "https://reader:S3cret-Pw@models.example.net/lab-cd/0", "port": 5002}}}
+    report = fleet_report({"mlflow": {"m1": mlflow_host("https://reader:S3cret-Pw@models.example.net/lab-cd/2", state)}})
+    assert "S3cret-Pw" not in repr(report)
+    served = report["mlflow"]["m1"]["served"][0]
+    assert (served["model_uri"], served["standby_uri"], served["drift"]) == (
+        "https://models.example.net/lab-cd/1", "https://models.example.net/lab-cd/0",
+        ["serves https://models.example.net/lab-cd/1 instead of https://models.example.net/lab-cd/2"])
