@@ -19,6 +19,8 @@ Without TLS there is no proxy to switch: the one slot, blue, restarts in place."
 
 from __future__ import annotations
 
+import functools
+
 from ansible_collections.sparkflows.mlops.plugins.module_utils._mlflow.ports import SLOTS, frontend, instance, live_slot
 
 
@@ -40,7 +42,7 @@ def pinned_uris(resolved):
                 if isinstance(result, dict) and result.get('pinned_uri') and isinstance(result.get('item'), dict))
 
 
-def _unhealthy(name, wanted, live, previous, settings_before, tls, deploy, failed='did not answer /ping'):
+def _unhealthy(name, wanted, live, previous, settings_before, tls, deploy, failed):
     """What a failed check of the slot to serve (failed: what it did not do) means, in one sentence."""
     said = 'Served model %s: %s in slot %s %s' % (name, wanted['uri'], live, failed)
     if tls and live != previous and settings_before:
@@ -95,6 +97,7 @@ def plan(models, state, slots, tls, redeploy=False, absent=()):
         running = [slot for slot in SLOTS if settings[slot] and slot in by_slot]
         # The live slot serves anew after this run: it must pass the checks, and is stopped if not.
         on_trial = bool(deploy) or live != previous
+        failing = functools.partial(_unhealthy, name, wanted, live, previous, before[previous], tls, deploy)
         planned.append(dict(
             name=name, uri=wanted['uri'], deploy=deploy,
             instance=by_slot[deploy]['instance'] if deploy else None,
@@ -106,12 +109,10 @@ def plan(models, state, slots, tls, redeploy=False, absent=()):
             # Without TLS the green slot is not placed: its instance is named here to stop it.
             stopped=[] if tls else [instance(name, slot) for slot in SLOTS[1:]],
             on_trial=on_trial,
-            unstarted=_unhealthy(name, wanted, live, previous, before[previous], tls, deploy, 'did not start'),
-            unhealthy=_unhealthy(name, wanted, live, previous, before[previous], tls, deploy),
+            unstarted=failing('did not start'), unhealthy=failing('did not answer /ping'),
             # The slot to serve scores the model's sample (MLflow's scoring input) before it serves.
             sample=model.get('sample') or None,
-            unscored=_unhealthy(name, wanted, live, previous, before[previous], tls, deploy, 'did not score its sample')
-            if model.get('sample') else None))
+            unscored=failing('did not score its sample') if model.get('sample') else None))
         kept[name] = dict(live=live, **dict((slot, settings[slot]) for slot in running))
         failed[name] = dict(live=previous, **dict((slot, before[slot]) for slot in SLOTS
                                                   if before[slot] and not redeploy and not (on_trial and slot == live)))
