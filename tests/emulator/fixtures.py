@@ -9,6 +9,8 @@ import urllib.request
 
 import pytest
 
+from utils.certificates import make_ca, make_server_certificate, pem_certificate, pem_key
+
 EMULATOR = pathlib.Path(__file__).with_name("sparkflows_emulator.py")
 ADMIN_TOKEN = "admin-token"
 ANALYST_TOKEN = "analyst-token"
@@ -64,39 +66,12 @@ def emulator(tmp_path):
 
 def make_tls_files(directory):
     """A private CA and a server certificate for 127.0.0.1 signed by it (PEM files)."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    validity = (now - datetime.timedelta(days=1), now + datetime.timedelta(days=30))
-
-    def certificate(subject, issuer, public_key, signing_key, ca, san=None):
-        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
-                   .serial_number(x509.random_serial_number()).not_valid_before(validity[0])
-                   .not_valid_after(validity[1])
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-        if san:
-            builder = builder.add_extension(san, critical=False)
-        return builder.sign(signing_key, hashes.SHA256())
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sparkflows.mlops test CA")])
-    ca_cert = certificate(ca_name, ca_name, ca_key.public_key(), ca_key, True)
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = certificate(
-        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]), ca_name, server_key.public_key(),
-        ca_key, False, x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-    )
+    ca_key, ca_certificate = make_ca("sparkflows.mlops test CA")
+    server_key, server_certificate = make_server_certificate(ca_key, ca_certificate)
     files = {"ca": directory / "ca.pem", "cert": directory / "server.pem", "key": directory / "server.key"}
-    files["ca"].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    files["cert"].write_bytes(server_cert.public_bytes(serialization.Encoding.PEM))
-    files["key"].write_bytes(server_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    files["ca"].write_bytes(pem_certificate(ca_certificate))
+    files["cert"].write_bytes(pem_certificate(server_certificate))
+    files["key"].write_bytes(pem_key(server_key))
     files["key"].chmod(0o600)
     return files
 
