@@ -81,3 +81,30 @@ def test_sanity_runs_beside_the_units_and_its_failure_counts(run_all, tmp_path):
     assert "FAIL  sanity (" in result.stdout and "beside the others, exit 3)" in result.stdout
     assert "PASS  units (" in result.stdout
     assert result.lines[-1] == "make-test: 7 passed, 1 failed"
+
+
+def test_the_images_build_beside_the_units_and_molecule_starts_once_they_are_built(run_all, tmp_path):
+    # The images step and the units each wait for the other to have started (run one after the
+    # other, they would give up after 20 s and fail); Molecule fails unless the images ended first.
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    waiting = "touch %s/$1\nfor _ in $(seq 200); do [ -e %s/$2 ] && break; sleep 0.1; done\n[ -e %s/$2 ] || exit 9\n" % (
+        marks, marks, marks)
+    (run_all.tree / "tests" / "lab" / "images.sh").write_text(
+        "#!/usr/bin/env bash\nset -- images units\n" + waiting + "sleep 0.5; touch %s/built\n" % marks)
+    run_all.fake_bin("pytest", "set -- units images\n" + waiting)
+    (run_all.tree / "tests" / "molecule.sh").write_text("#!/usr/bin/env bash\n[ -e %s/built ] || exit 7\n" % marks)
+    result = run_all()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASS  images (" in result.stdout and "PASS  units (" in result.stdout
+    assert "PASS  molecule (" in result.stdout, result.stdout
+    assert result.lines[-1] == "make-test: 8 passed, 0 failed"
+
+
+def test_when_the_images_are_not_built_molecule_and_the_integration_tests_fail_saying_so(run_all):
+    result = run_all(images=2)
+    assert result.returncode != 0
+    assert "FAIL  images (" in result.stdout and "exit 2)" in result.stdout
+    assert "the lab images were not built (the images step failed): tests/molecule.sh not run" in result.stdout
+    assert "FAIL  integration (the lab images were not built)" in result.stdout
+    assert result.lines[-1] == "make-test: 5 passed, 3 failed"
