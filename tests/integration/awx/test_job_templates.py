@@ -183,10 +183,10 @@ def test_the_workflow_runs_its_nodes_in_order_each_successful_and_changing_nothi
     job successful, nothing changed on a host, the last (verify) hands the report on. Its nodes
     before the verify are the plays site.yml imports, in its order: this is the site job's
     second run, changing nothing."""
-    sites_plays = [play["ansible.builtin.import_playbook"].rsplit(".", 1)[-1] for play in yaml.safe_load(
+    site_plays = [play["ansible.builtin.import_playbook"].rsplit(".", 1)[-1] for play in yaml.safe_load(
         (REPO_ROOT / "playbooks" / "site.yml").read_text())]
     assert [template(name)["playbook"] for name in WORKFLOW_TEMPLATES[:-1]] \
-        == ["playbooks/%s.yml" % play for play in sites_plays], WORKFLOW_TEMPLATES
+        == ["playbooks/%s.yml" % play for play in site_plays], WORKFLOW_TEMPLATES
     artifacts = {}
     for name in WORKFLOW_TEMPLATES:
         job = launch(lab, name, artifacts=artifacts, launch_type="workflow")
