@@ -42,6 +42,16 @@ def run_all(repo_root, fake_bin, tmp_path):
     return run
 
 
+def meeting(tmp_path):
+    """The start of a stand-in step that waits for another to have started (`set -- ME OTHER`
+    first): it marks its own start under tmp_path/marks, then waits for OTHER's mark, and exits 9
+    when OTHER did not start within 20 s (the two run one after the other)."""
+    marks = tmp_path / "marks"
+    marks.mkdir(exist_ok=True)
+    return ("touch %s/$1\nfor _ in $(seq 200); do [ -e %s/$2 ] && break; sleep 0.1; done\n"
+            "[ -e %s/$2 ] || exit 9\n" % (marks, marks, marks))
+
+
 def test_the_last_line_is_the_count_alone(run_all):
     result = run_all()
     assert result.returncode == 0, result.stdout + result.stderr
@@ -70,10 +80,7 @@ def test_no_note_when_the_images_step_failed(run_all):
 def test_sanity_runs_beside_the_units_and_its_failure_counts(run_all, tmp_path):
     # Sanity and the units each wait for the other to have started: run one after the other,
     # they would deadlock (the stand-ins give up after 20 s and fail).
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    waiting = ("touch %s/$1; rc=$3_RC\n"
-               "for _ in $(seq 200); do [ -e %s/$2 ] && exit ${!rc:-0}; sleep 0.1; done; exit 9\n" % (marks, marks))
+    waiting = meeting(tmp_path) + "rc=$3_RC\nexit ${!rc:-0}\n"
     (run_all.tree / "tests" / "sanity.sh").write_text("#!/usr/bin/env bash\nset -- sanity units SANITY\n" + waiting)
     run_all.fake_bin("pytest", "set -- units sanity UNITS\n" + waiting)
     result = run_all(sanity=3)
@@ -86,10 +93,8 @@ def test_sanity_runs_beside_the_units_and_its_failure_counts(run_all, tmp_path):
 def test_the_images_build_beside_the_units_and_molecule_starts_once_they_are_built(run_all, tmp_path):
     # The images step and the units each wait for the other to have started (run one after the
     # other, they would give up after 20 s and fail); Molecule fails unless the images ended first.
+    waiting = meeting(tmp_path)
     marks = tmp_path / "marks"
-    marks.mkdir()
-    waiting = "touch %s/$1\nfor _ in $(seq 200); do [ -e %s/$2 ] && break; sleep 0.1; done\n[ -e %s/$2 ] || exit 9\n" % (
-        marks, marks, marks)
     (run_all.tree / "tests" / "lab" / "images.sh").write_text(
         "#!/usr/bin/env bash\nset -- images units\n" + waiting + "sleep 0.5; touch %s/built\n" % marks)
     run_all.fake_bin("pytest", "set -- units images\n" + waiting)
