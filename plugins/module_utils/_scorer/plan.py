@@ -12,6 +12,8 @@ to (rollback_items, the scorer_rollback_items filter)."""
 
 from __future__ import annotations
 
+from ansible.module_utils.common.validation import check_type_list
+
 
 class PlanError(ValueError):
     """Reads the plan cannot be worked out from, or a rollback that cannot be made; names the host
@@ -47,7 +49,9 @@ def rollback_items(scorers, models, selection=None):
     if not isinstance(scorers, list) or not isinstance(models, list):
         raise PlanError('a rollback takes the scorers read and the listed models')
     listed = dict((m.get('name'), m) for m in models if isinstance(m, dict))
-    names = ([selection] if isinstance(selection, str) else list(selection or [])) or sorted(listed)
+    # A text selection (-e scorer_rollback_models=a,b, an AWX survey's text) is the list the role's
+    # argument spec reads it as: comma-separated names.
+    names = [name.strip() for name in check_type_list(selection or [])] or sorted(listed)
     unknown = [name for name in names if name not in listed]
     if unknown:
         raise PlanError('no listed model %s on this host (listed: %s)' % (', '.join(unknown), ', '.join(sorted(listed))))

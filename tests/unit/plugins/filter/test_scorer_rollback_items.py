@@ -40,6 +40,12 @@ def test_only_the_selected_models_are_rolled_back():
     assert [i["name"] for i in items] == ["churn-model"]
 
 
+@pytest.mark.parametrize("selection", ["churn-model,upsell", "churn-model, upsell", ["churn-model", "upsell"]])
+def test_a_text_selection_is_comma_separated_names_as_from_the_shell(selection):
+    items = scorer_rollback_items([scorer("upsell"), scorer()], [UPSELL, CHURN, {"name": "fraud"}], selection)
+    assert [i["name"] for i in items] == ["churn-model", "upsell"]
+
+
 def test_an_unlisted_model_is_refused_naming_it():
     with pytest.raises(AnsibleFilterError, match=r"^no listed model fraud, typo on this host \(listed: churn-model, upsell\)$"):
         scorer_rollback_items([scorer()], [CHURN, UPSELL], ["churn-model", "fraud", "typo"])
