@@ -67,3 +67,43 @@ def test_a_private_entry_point_reads_only_inputs_it_documents(role):
         facts = {key for task in tasks for key in (task.get("ansible.builtin.set_fact") or {})}
         assert facts and all(fact.endswith("_changed") for fact in facts), (entry, facts)
         assert sorted(named - facts - set(spec["options"])) == [], entry
+
+
+def task_lists(node):
+    """Every task of a tasks file or play, blocks, rescues and always sections included."""
+    for task in node or []:
+        if isinstance(task, dict):
+            yield task
+            for section in ("block", "rescue", "always", "tasks", "pre_tasks", "post_tasks", "handlers"):
+                yield from task_lists(task.get(section))
+
+
+def included_roles(path):
+    """(role name, tasks_from) of every include_role/import_role with tasks_from in a YAML file."""
+    for task in task_lists(yaml.safe_load(path.read_text())):
+        for action in ("ansible.builtin.include_role", "ansible.builtin.import_role"):
+            args = task.get(action)
+            if isinstance(args, dict) and args.get("tasks_from"):
+                yield args["name"].rsplit(".", 1)[-1], args["tasks_from"], task.get("vars") or {}
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+YAML_FILES = sorted(ROOT.glob("playbooks/*.yml")) + sorted(ROOT.glob("roles/*/tasks/*.yml"))
+INCLUDES = [(path, *include) for path in YAML_FILES for include in included_roles(path)]
+
+
+def test_the_entry_point_includes_are_found():
+    found = [(include[1], include[2]) for include in INCLUDES]
+    assert ("scorer_lb", "read") in found and ("scorer", "rollback") in found
+
+
+@pytest.mark.parametrize("path, role, entry, variables", INCLUDES,
+                         ids=["%s:%s.%s" % (i[0].relative_to(ROOT), i[1], i[2]) for i in INCLUDES])
+def test_every_tasks_from_is_a_declared_entry_point_given_only_its_inputs(path, role, entry, variables):
+    """Ansible checks a role's variables against meta/argument_specs.yml only for the entry points
+    declared there: an undeclared one (a playbook's tasks_from) runs unchecked. What an include
+    hands over is one of the entry point's declared inputs, never state it did not declare."""
+    specs = specs_of(ROOT / "roles" / role)
+    assert entry in specs, "%s includes %s's tasks_from %s, which is no entry point of its meta/argument_specs.yml" % (
+        path.relative_to(ROOT), role, entry)
+    assert sorted(set(variables) - set(specs[entry].get("options") or {})) == []
