@@ -361,6 +361,15 @@ def test_a_host_that_fails_stays_out_and_no_other_is_touched(endpoint):
     fixed = endpoint.run("scorers.yml")
     assert fixed.returncode == 0, fixed.stdout[-4000:]
     assert lb_servers(endpoint, "lb1") == lb_servers(endpoint, "lb2") == {"scorer1": False, "scorer2": False}
+    # Out again with nothing to change (taken out by hand): a run of the role's deploy part alone
+    # (--tags scorer_deploy) brings it back too.
+    for balancer in ("lb1", "lb2"):
+        docker("exec", endpoint.lab.container(balancer), "sh", "-c", "echo 'set server scorer_churn-model/scorer1 state maint'"
+               " | socat -t 5 stdio unix-connect:/run/haproxy/admin.sock")
+    assert lb_servers(endpoint, "lb1") == lb_servers(endpoint, "lb2") == {"scorer1": True, "scorer2": False}
+    deploy_only = endpoint.run("scorers.yml", "--tags", "scorer_deploy")
+    assert deploy_only.returncode == 0, deploy_only.stdout[-4000:]
+    assert lb_servers(endpoint, "lb1") == lb_servers(endpoint, "lb2") == {"scorer1": False, "scorer2": False}
 
 
 def test_a_model_removed_from_the_inventory_is_removed_everywhere(endpoint, tmp_path):
