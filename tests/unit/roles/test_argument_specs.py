@@ -94,7 +94,7 @@ INCLUDES = [(path, *include) for path in YAML_FILES for include in included_role
 
 def test_the_entry_point_includes_are_found():
     found = [(include[1], include[2]) for include in INCLUDES]
-    assert ("scorer_lb", "read") in found and ("scorer", "rollback") in found
+    assert ("scorer", "rotation") in found and ("scorer", "rollback") in found
 
 
 @pytest.mark.parametrize("path, role, entry, variables", INCLUDES,
@@ -107,3 +107,34 @@ def test_every_tasks_from_is_a_declared_entry_point_given_only_its_inputs(path, 
     assert entry in specs, "%s includes %s's tasks_from %s, which is no entry point of its meta/argument_specs.yml" % (
         path.relative_to(ROOT), role, entry)
     assert sorted(set(variables) - set(specs[entry].get("options") or {})) == []
+
+
+def test_no_scorer_tasks_file_hands_state_to_another_through_include_vars():
+    """Role scorer's steps called from several places are entry points with declared inputs
+    (above); its include_tasks/import_tasks take none: what they run reads the role's variables
+    and facts. (Role mlflow_host's failed-upgrade path still starts tracking.yml on the previous
+    environment through include vars.)"""
+    handed = ["%s: %s" % (path.relative_to(ROOT), task.get("name"))
+              for path in ROOT.glob("roles/scorer/tasks/*.yml") for task in task_lists(yaml.safe_load(path.read_text()))
+              if ("ansible.builtin.include_tasks" in task or "ansible.builtin.import_tasks" in task) and task.get("vars")]
+    assert handed == []
+
+
+INTERNAL = [(role, entry) for role in PUBLIC for entry, spec in specs_of(role).items()
+            if spec.get("short_description", "").startswith("Internal only")]
+
+
+def test_the_internal_entry_points_of_the_public_roles_are_found():
+    assert ("scorer", "rotation") in [(role.name, entry) for role, entry in INTERNAL]
+
+
+@pytest.mark.parametrize("role, entry", INTERNAL, ids=["%s.%s" % (r.name, e) for r, e in INTERNAL])
+def test_an_internal_entry_points_inputs_are_its_own_and_all_read(role, entry):
+    """A public role's internal step takes only inputs named after it (<role>_<entry>_...), none a
+    variable of the role's own (those are main's, with their defaults), and reads each of them."""
+    options = specs_of(role)[entry]["options"]
+    text = (role / "tasks" / (entry + ".yml")).read_text()
+    prefix = "%s_%s_" % (role.name, entry)
+    named = set(re.findall(r"(?<![\w])%s\w+" % re.escape(prefix), text))
+    assert all(name.startswith(prefix) and "default" not in option for name, option in options.items()), entry
+    assert sorted(named) == sorted(options)
