@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from utils.playbook import play_roles
+from utils.tasks import tasks as every_task
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
 
@@ -124,3 +125,17 @@ def test_verify_and_report_tags_of_verify_yml():
         "Report - the Sparkflows server",
         "Report - the Docker scorers", "Report - the scorer balancers", "Report - the MLflow hosts",
         "Report - write JSON and HTML on the controller"]
+
+
+def test_a_tagged_include_hands_its_tags_to_what_it_runs():
+    """An include's own tags select the include alone, never the tasks it runs (Ansible's rule for
+    dynamic includes): under --tags the include would run and all it includes be skipped. A tagged
+    include hands its tags on with `apply`; one inside a tagged block needs none."""
+    unapplied = []
+    for path in sorted(REPO_ROOT.glob("roles/*/tasks/*.yml")) + sorted(REPO_ROOT.glob("playbooks/*.yml")):
+        for task in every_task(yaml.safe_load(path.read_text())):
+            for action in ("ansible.builtin.include_tasks", "ansible.builtin.include_role"):
+                args = task.get(action)
+                if action in task and task.get("tags") and not (isinstance(args, dict) and (args.get("apply") or {}).get("tags")):
+                    unapplied.append("%s: %s" % (path.relative_to(REPO_ROOT), task.get("name")))
+    assert unapplied == []

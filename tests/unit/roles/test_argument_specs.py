@@ -8,6 +8,8 @@ import re
 import pytest
 import yaml
 
+from utils.tasks import tasks as every_task
+
 ROLES = sorted(p for p in (pathlib.Path(__file__).resolve().parents[3] / "roles").iterdir() if p.is_dir())
 PUBLIC = [role for role in ROLES if not role.name.startswith("_")]
 PRIVATE = [role for role in ROLES if role.name.startswith("_")]
@@ -69,18 +71,9 @@ def test_a_private_entry_point_reads_only_inputs_it_documents(role):
         assert sorted(named - facts - set(spec["options"])) == [], entry
 
 
-def task_lists(node):
-    """Every task of a tasks file or play, blocks, rescues and always sections included."""
-    for task in node or []:
-        if isinstance(task, dict):
-            yield task
-            for section in ("block", "rescue", "always", "tasks", "pre_tasks", "post_tasks", "handlers"):
-                yield from task_lists(task.get(section))
-
-
 def included_roles(path):
     """(role name, tasks_from) of every include_role/import_role with tasks_from in a YAML file."""
-    for task in task_lists(yaml.safe_load(path.read_text())):
+    for task in every_task(yaml.safe_load(path.read_text())):
         for action in ("ansible.builtin.include_role", "ansible.builtin.import_role"):
             args = task.get(action)
             if isinstance(args, dict) and args.get("tasks_from"):
@@ -115,7 +108,7 @@ def test_no_scorer_tasks_file_hands_state_to_another_through_include_vars():
     and facts. (Role mlflow_host's failed-upgrade path still starts tracking.yml on the previous
     environment through include vars.)"""
     handed = ["%s: %s" % (path.relative_to(ROOT), task.get("name"))
-              for path in ROOT.glob("roles/scorer/tasks/*.yml") for task in task_lists(yaml.safe_load(path.read_text()))
+              for path in ROOT.glob("roles/scorer/tasks/*.yml") for task in every_task(yaml.safe_load(path.read_text()))
               if ("ansible.builtin.include_tasks" in task or "ansible.builtin.import_tasks" in task) and task.get("vars")]
     assert handed == []
 
