@@ -10,7 +10,8 @@ import yaml
 
 from utils.tasks import tasks as every_task
 
-ROLES = sorted(p for p in (pathlib.Path(__file__).resolve().parents[3] / "roles").iterdir() if p.is_dir())
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+ROLES = sorted(p for p in (ROOT / "roles").iterdir() if p.is_dir())
 PUBLIC = [role for role in ROLES if not role.name.startswith("_")]
 PRIVATE = [role for role in ROLES if role.name.startswith("_")]
 
@@ -72,7 +73,8 @@ def test_a_private_entry_point_reads_only_inputs_it_documents(role):
 
 
 def included_roles(path):
-    """(role name, tasks_from) of every include_role/import_role with tasks_from in a YAML file."""
+    """(role name, tasks_from, the include's vars) of every include_role/import_role with tasks_from
+    in a YAML file."""
     for task in every_task(yaml.safe_load(path.read_text())):
         for action in ("ansible.builtin.include_role", "ansible.builtin.import_role"):
             args = task.get(action)
@@ -80,7 +82,6 @@ def included_roles(path):
                 yield args["name"].rsplit(".", 1)[-1], args["tasks_from"], task.get("vars") or {}
 
 
-ROOT = pathlib.Path(__file__).resolve().parents[3]
 YAML_FILES = sorted(ROOT.glob("playbooks/*.yml")) + sorted(ROOT.glob("roles/*/tasks/*.yml"))
 INCLUDES = [(path, *include) for path in YAML_FILES for include in included_roles(path)]
 
