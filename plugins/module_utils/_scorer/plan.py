@@ -50,8 +50,8 @@ def rollback_items(scorers, models, selection=None):
         raise PlanError('a rollback takes the scorers read and the listed models')
     listed = dict((m.get('name'), m) for m in models if isinstance(m, dict))
     # A text selection (-e scorer_rollback_models=a,b, an AWX survey's text) is the list the role's
-    # argument spec reads it as: comma-separated names.
-    names = [name.strip() for name in check_type_list(selection or [])] or sorted(listed)
+    # argument spec reads it as: comma-separated names. A name given as a number is its text.
+    names = [str(name).strip() for name in check_type_list(selection or [])] or sorted(listed)
     unknown = [name for name in names if name not in listed]
     if unknown:
         raise PlanError('no listed model %s on this host (listed: %s)' % (', '.join(unknown), ', '.join(sorted(listed))))

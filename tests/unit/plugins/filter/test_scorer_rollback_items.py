@@ -46,6 +46,11 @@ def test_a_text_selection_is_comma_separated_names_as_from_the_shell(selection):
     assert [i["name"] for i in items] == ["churn-model", "upsell"]
 
 
+def test_a_name_given_as_a_number_is_refused_naming_it_like_any_unlisted_one():
+    with pytest.raises(AnsibleFilterError, match=r"^no listed model 101 on this host \(listed: churn-model\)$"):
+        scorer_rollback_items([scorer()], [CHURN], [101])
+
+
 def test_an_unlisted_model_is_refused_naming_it():
     with pytest.raises(AnsibleFilterError, match=r"^no listed model fraud, typo on this host \(listed: churn-model, upsell\)$"):
         scorer_rollback_items([scorer()], [CHURN, UPSELL], ["churn-model", "fraud", "typo"])
