@@ -78,7 +78,8 @@ def listener_certificate(directory):
 @contextlib.contextmanager
 def running_server(directory):
     """An MLflow server with basic authentication (user admin, ADMIN_PASSWORD) in directory;
-    deliveries to private addresses allowed (the tests' listeners are on loopback)."""
+    deliveries to private addresses allowed (the tests' listeners are on loopback); MLflow 3's
+    server jobs off, as role mlflow_host runs it by default."""
     venv = environment()
     directory = pathlib.Path(directory)
     port = free_port()
@@ -88,7 +89,8 @@ def running_server(directory):
         % (directory / "auth.sqlite", ADMIN_PASSWORD))
     log_path = directory / "mlflow-server.log"
     env = dict(os.environ, MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS="true", MLFLOW_AUTH_CONFIG_PATH=str(directory / "auth.ini"),
-               MLFLOW_FLASK_SERVER_SECRET_KEY="test-flask-key", MLFLOW_AUTH_ADMIN_PASSWORD=ADMIN_PASSWORD)
+               MLFLOW_FLASK_SERVER_SECRET_KEY="test-flask-key", MLFLOW_AUTH_ADMIN_PASSWORD=ADMIN_PASSWORD,
+               MLFLOW_SERVER_ENABLE_JOB_EXECUTION="false")
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [str(venv / "bin" / "mlflow"), "server", "--app-name", "basic-auth", "--host", "127.0.0.1",

@@ -41,6 +41,17 @@ def test_runs_as_the_mlflow_user_with_a_jdk(host):
     assert "openjdk" in host.run("java -version").stderr.lower()
 
 
+def test_the_tracking_server_runs_no_server_jobs_by_default(host):
+    """MLflow 3 starts a job runner and a dozen Huey consumers beside the server unless told not to
+    (mlflow_host_job_execution: false, the default): none runs, the server itself does."""
+    assert wait_healthy(host), "mlflow-tracking does not answer /health"
+    pid = host.check_output("systemctl show -p MainPID --value mlflow-tracking")
+    tree = host.check_output("ps -o args= --ppid %s; ps -o args= -p %s" % (pid, pid))
+    assert "mlflow server" in tree, tree
+    everything = host.check_output("ps -eo args=")
+    assert "huey" not in everything and "_job_runner" not in everything, everything
+
+
 def test_profile_pins_are_installed(host):
     assert host.check_output(VENV + "/bin/python -c 'import mlflow; print(mlflow.__version__)'") == "3.17.0"
 
