@@ -2,8 +2,8 @@
 last play (the role as the instance was converged, served model and Fire MLOps included: the role
 once, not twice) with --check --diff at -vvv and a new admin password (from an extra-vars file, as
 a vault or vars file gives it) on the converged instance. The tasks that write the password must
-report changed (else this test proves nothing), and neither the old nor the new password may be in the output.
-The scenario-wide preview (molecule/resources/tests/test_check_mode_preview.py) runs where these
+report changed (else this test proves nothing), and neither the old nor the new password may be in
+the output. The scenario-wide preview (molecule/resources/tests/test_check_mode_preview.py) runs where these
 tasks are unchanged, so a task carrying the password without no_log would pass it."""
 
 import os
