@@ -12,12 +12,11 @@ HERE = pathlib.Path(__file__).resolve().parent
 # Longest first (seconds each on a quiet 2-core machine, whole file): the rest follow in
 # collection order. A file renamed or removed fails the collection here, not the schedule.
 LONGEST_FIRST = (
-    # ~1100 measured at a load average of 5 to 13 with trixie's converge (now the AWX jobs'): the
-    # lab on bookworm and on trixie, each a --check on fresh hosts, then site.yml twice on bookworm
-    # with MLflow installed on mlflow1.
+    # ~1100 measured at a load average of 5 to 13 with trixie's lab (now the AWX jobs'): the lab on
+    # bookworm, a --check on fresh hosts, then site.yml twice with MLflow installed on mlflow1.
     "lab/test_lab.py",
-    # ~680 alone: the EE built (`make ee`, ~300 on a new machine), its own lab (trixie) converged by
-    # the site job, then every job template as AWX runs it
+    # ~680 alone: the EE built (`make ee`, ~300 on a new machine), its own lab (trixie) previewed
+    # and converged by the site job, then every job template as AWX runs it
     "awx/test_job_templates.py",
     "roles/scorer_lb/test_endpoint.py",  # ~530: its own lab, rollouts under load
     "roles/mlflow_host/test_upgrade.py",  # MLflow 2.22 then 3.17 installed on PostgreSQL, an upgrade undone

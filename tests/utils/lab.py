@@ -180,6 +180,63 @@ class Lab(object):
         return subprocess.run(["ansible-playbook", "-i", str(inventory), str(REPO_ROOT / "playbooks" / name), *args],
                               capture_output=True, text=True, timeout=timeout, check=False, env=self.env, cwd=cwd)
 
+    def sparkflows_configurations(self):
+        """The configurations the lab's Sparkflows (the emulator) holds: {name: value}."""
+        import json
+        import urllib.request
+        request = urllib.request.Request("http://127.0.0.1:%d/api/v1/configurations" % self.sparkflows_port,
+                                         headers={"token": "admin-token"})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return dict((entry["name"], entry["value"]) for entry in json.loads(answer.read()))
+
+    def service_state(self):
+        """What a site.yml run leaves on the lab's hosts and in Sparkflows' configuration, read
+        from them: {what: output} (assert_unconfigured: all of it absent on hosts as lab.sh made them)."""
+        import json
+        from utils.docker import docker
+
+        def sh(host, command):
+            return docker("exec", self.container(host), "sh", "-c", command).stdout.strip()
+        states = {
+            "haproxy": sh("lb1", "dpkg-query -W -f='${Status}' haproxy 2>/dev/null; ls -A /etc/haproxy 2>/dev/null"),
+            "mlflow": sh("mlflow1", "ls -A /opt/mlflow 2>/dev/null; getent passwd mlflow; "
+                                    "systemctl list-unit-files 'mlflow*' --no-legend"),
+            "sparkflows key": sh("sparkflows1", "ls -A /home/sparkflows/.ssh 2>/dev/null"),
+            "mlflow1 sparkflows login": sh("mlflow1", "getent passwd sparkflows"),
+            "sparkflows configurations": json.dumps(self.sparkflows_configurations(), sort_keys=True),
+        }
+        for host in ("scorer1", "scorer2"):
+            states["%s containers" % host] = sh(host, "docker ps -aq")
+            states["%s images" % host] = sh(host, "docker images -q")
+            states["%s python3-docker" % host] = sh(host, "dpkg-query -W -f='${Status}' python3-docker 2>/dev/null")
+        return states
+
+
+# site.yml's preview (--check --diff) of fresh service hosts says, per host, what it would change:
+# {task: (host, a line of its diff)}: the packages, MLflow's unit, the models to fetch.
+FRESH_PREVIEW = {"sparkflows.mlops.scorer_lb : Install HAProxy": ("lb1", "+haproxy: installed"),
+                 "sparkflows.mlops.mlflow_host : Install the mlflow-tracking unit": ("mlflow1", "+[Unit]"),
+                 "sparkflows.mlops.scorer : Fetch the models": ("scorer2", '+    "id": 101,')}
+
+
+def assert_previewed_fresh_hosts(output, state):
+    """A preview of site.yml on fresh service hosts: its output (the default callback's) says
+    each change of FRESH_PREVIEW, and state (Lab.service_state() after it) shows nothing done:
+    no HAProxy, MLflow, Sparkflows key or login, scorer, image or Docker SDK, and no MLflow
+    configuration in Sparkflows."""
+    import json
+    for task, (host, shown) in FRESH_PREVIEW.items():
+        # The task's output on each host (scorers.yml runs one host at a time: a block each).
+        blocks = [part.split("\nTASK [", 1)[0] for part in output.split("TASK [%s" % task)[1:]]
+        assert any("changed: [%s]" % host in block and shown in block for block in blocks), (task, blocks)
+    assert state["haproxy"] == "", state  # not installed, no configuration written
+    assert state["mlflow"] == "", state  # no venv, user or unit
+    assert state["sparkflows key"] == "" and state["mlflow1 sparkflows login"] == "", state
+    for host in ("scorer1", "scorer2"):
+        assert (state["%s containers" % host], state["%s images" % host]) == ("", ""), state
+        assert "ok installed" not in state["%s python3-docker" % host], state
+    assert "mlops.mlflow.deploy.mode" not in json.loads(state["sparkflows configurations"]), state
+
 
 def http_reply(port, host="127.0.0.1", timeout=10):
     """The first bytes a GET /health on host:port is answered with; b"" when the connection is

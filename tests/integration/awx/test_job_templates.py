@@ -6,8 +6,9 @@ builds | process, against a lab of its own. Every job ends successful, changes n
 hosts are converged, and no secret shows in the stream or any artifact AWX would store.
 
 The lab runs Debian's second release, trixie (bookworm when the archive does not serve trixie):
-the site job template is what converges fresh trixie hosts in make test, as lab/test_lab.py's
-shell run converges bookworm's - each release converged once, each path on one of them."""
+the site job template is what previews (a Check launch) and converges fresh trixie hosts in make
+test, as lab/test_lab.py's shell runs preview and converge bookworm's - each release previewed and
+converged once, each path on one of them."""
 
 import itertools
 import json
@@ -21,7 +22,7 @@ import yaml
 from emulator.models import make_model_zip
 from utils import awx
 from utils.awx_definitions import definitions
-from utils.lab import REPO_ROOT, Lab, lab_inventory, not_served, require_image
+from utils.lab import REPO_ROOT, Lab, assert_previewed_fresh_hosts, lab_inventory, not_served, require_image
 
 TEMPLATES = definitions("job_templates")["job_templates"]
 TYPES = dict((kind["name"], kind) for kind in definitions("credential_types")["credential_types"])
@@ -102,10 +103,19 @@ def survey_answers(job_template, answers=None):
     return sent
 
 
-def launch(lab, name, answers=None, limit=None, inputs=None, artifacts=None, launch_type="manual"):
+def launch(lab, name, answers=None, limit=None, inputs=None, artifacts=None, launch_type="manual", job_type=None,
+           diff_mode=False):
     """Job template NAME, launched as AWX launches it (inputs: credential inputs to use instead of
-    the lab's, by credential name; artifacts: those of a workflow's earlier nodes): the Job."""
+    the lab's, by credential name; artifacts: those of a workflow's earlier nodes; limit, job_type
+    and diff_mode: the launch's prompts, each taken only where the template prompts for it, as
+    AWX refuses the others): the Job."""
     job_template = template(name)
+    prompted = {"ask_limit_on_launch": limit, "ask_job_type_on_launch": job_type,
+                "ask_diff_mode_on_launch": diff_mode}
+    refused = sorted(ask for ask, given in prompted.items() if given and not job_template.get(ask))
+    assert not refused, "%s does not prompt for %s" % (name, refused)
+    job_type = job_type or job_template.get("job_type", "run")
+    diff_mode = diff_mode or job_template.get("diff_mode", False)
     inputs = dict(credential_inputs(lab["state"]), **(inputs or {}))
     injected, ssh_key, user = awx.Injected(), None, None
     for credential in job_template["credentials"]:
@@ -122,8 +132,11 @@ def launch(lab, name, answers=None, limit=None, inputs=None, artifacts=None, lau
     extra_vars = dict(awx.unsafe(dict(artifacts or {}, **survey_answers(job_template, answers))), awx_job_id=number,
                       tower_job_id=number, awx_job_template_name=name, awx_user_name="admin",
                       awx_job_launch_type=launch_type)
+    # The command line AWX gives ansible-playbook: --check for a check job, the user, --diff.
+    cmdline = (["--check"] if job_type == "check" else []) + (["-u", user] if user else []) \
+        + (["--diff"] if diff_mode else [])
     private = awx.private_data_dir(lab["jobs"] / str(number), lab["inventory"], extra_vars, injected, ssh_key=ssh_key,
-                                   cmdline="-u %s" % user if user else None)
+                                   cmdline=" ".join(cmdline) or None)
     return awx.run_job(lab["image"], private, job_template["playbook"], limit=limit,
                        verbosity=job_template.get("verbosity", 0))
 
@@ -145,6 +158,18 @@ def score(lab):
     context = ssl.create_default_context(cafile=str(lab["state"] / "ca" / "ca.crt"))
     with urllib.request.urlopen(request, timeout=10, context=context) as answer:
         return json.loads(answer.read())
+
+
+def test_the_site_template_launched_as_a_check_previews_fresh_hosts_and_changes_nothing(lab):
+    """Job Type Check with Show Changes (--check --diff), limited to the service hosts (the
+    Sparkflows play checks that the MLflow the same run would install answers, which a preview
+    cannot do): the job succeeds, says what it would change on each host, and leaves every host
+    and Sparkflows' configuration as lab.sh made them."""
+    preview = launch(lab, SITE, job_type="check", diff_mode=True, limit="all:!sparkflows")
+    assert preview.status == "successful", preview.stdout[-4000:]
+    assert set(preview.changed()) == {"mlflow1", "scorer1", "scorer2", "lb1"}, preview.stats()
+    assert_previewed_fresh_hosts(preview.stdout, lab["lab"].service_state())
+    assert_no_secret(lab, preview)
 
 
 def test_the_site_template_converges_fresh_hosts(lab):

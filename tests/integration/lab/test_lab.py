@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives import serialization
 from utils.certificates import make_server_certificate, pem_certificate, pem_key
 from utils.docker import docker
 from utils.examples import example_tasks
-from utils.lab import (LAB_HOSTS, REPO_ROOT, Lab, group_vars, http_reply, lab_inventory, require_image,
-                       single_file_inventory, typed_as_text)
+from utils.lab import (LAB_HOSTS, REPO_ROOT, Lab, assert_previewed_fresh_hosts, group_vars, http_reply, lab_inventory,
+                       require_image, single_file_inventory, typed_as_text)
 from utils.playbook import run_playbook
 from utils.ports import free_port, free_port_ranges
 from utils.rulebook import running_collection_rulebook
@@ -33,13 +33,13 @@ SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role
 RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
-# Each suite's lab gets its own names and free ports (utils.lab.Lab): it never touches a user's
-# lab. A missing lab image fails the fixture, trixie's too, unless tests/lab/images.sh recorded
-# that the Debian archive does not serve trixie (then a skip with that reason, and make test's
-# summary says trixie was not tested).
-@pytest.fixture(scope="module", params=["bookworm", "trixie"])
+# The lab gets its own names and free ports (utils.lab.Lab): it never touches a user's lab. It runs
+# bookworm, as `make lab` does; trixie's fresh hosts are previewed and converged by the site job
+# template as AWX runs it (tests/integration/awx/): each release previewed and converged once in
+# make test, each path on one of them.
+@pytest.fixture(scope="module")
 def lab(request, tmp_path_factory):
-    suite = request.param
+    suite = "bookworm"
     for image in ("sfmlops/lab-host:%s" % suite, "sfmlops/lab-scorer:%s" % suite):
         require_image(image, suite)
     # root/.lab is the lab's state, as .lab/ is `make lab`'s: inventories/lab, copied to
@@ -61,35 +61,8 @@ def lab(request, tmp_path_factory):
     # looked like after it. Not sparkflows1: its role checks that the MLflow this same run would
     # install answers, which a preview cannot do.
     preview, recap = site(lab, REPO_ROOT, "--check", "--diff", "--limit", "all:!sparkflows")
-    lab["fresh_preview"] = (preview, recap, fresh_state(lab))
+    lab["fresh_preview"] = (preview, recap, made.service_state())
     return lab
-
-
-def fresh_state(lab):
-    """What a run would have left on the lab's hosts: {what: output}."""
-    def sh(host, command):
-        ran = docker("exec", "%s-%s" % (lab["name"], host), "sh", "-c", command)
-        return ran.stdout.strip()
-    states = {
-        "haproxy": sh("lb1", "dpkg-query -W -f='${Status}' haproxy 2>/dev/null; ls -A /etc/haproxy 2>/dev/null"),
-        "mlflow": sh("mlflow1", "ls -A /opt/mlflow 2>/dev/null; getent passwd mlflow; "
-                                "systemctl list-unit-files 'mlflow*' --no-legend"),
-        "sparkflows key": sh("sparkflows1", "ls -A /home/sparkflows/.ssh 2>/dev/null"),
-        "mlflow1 sparkflows login": sh("mlflow1", "getent passwd sparkflows"),
-        "sparkflows configurations": json.dumps(sparkflows_configurations(lab), sort_keys=True),
-    }
-    for host in ("scorer1", "scorer2"):
-        states["%s containers" % host] = sh(host, "docker ps -aq")
-        states["%s images" % host] = sh(host, "docker images -q")
-        states["%s python3-docker" % host] = sh(host, "dpkg-query -W -f='${Status}' python3-docker 2>/dev/null")
-    return states
-
-
-def sparkflows_configurations(lab):
-    request = urllib.request.Request("http://127.0.0.1:%d/api/v1/configurations" % lab["sparkflows_port"],
-                                     headers={"token": "admin-token"})
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        return dict((entry["name"], entry["value"]) for entry in json.loads(answer.read()))
 
 
 def containers(lab):
@@ -227,27 +200,10 @@ def test_check_mode_on_fresh_hosts_changes_nothing_and_says_what_it_would(lab):
     assert sorted(recap) == sorted(set(LAB_HOSTS) - {"sparkflows1"}), recap
     assert all(changed > 0 and (unreachable, failed) == (0, 0) for changed, unreachable, failed in recap.values()), \
         recap
-    # What it would change, said per host: the packages, MLflow's unit, the models to fetch.
-    would = {"sparkflows.mlops.scorer_lb : Install HAProxy": ("lb1", "+haproxy: installed"),
-             "sparkflows.mlops.mlflow_host : Install the mlflow-tracking unit": ("mlflow1", "+[Unit]"),
-             "sparkflows.mlops.scorer : Fetch the models": ("scorer2", '+    "id": 101,')}
-    for task, (host, shown) in would.items():
-        # The task's output on each host (scorers.yml runs one host at a time: a block each).
-        blocks = [part.split("\nTASK [", 1)[0] for part in preview.stdout.split("TASK [%s" % task)[1:]]
-        assert any("changed: [%s]" % host in block and shown in block for block in blocks), (task, blocks)
-    assert after["haproxy"] == "", after  # not installed, no configuration written
-    assert after["mlflow"] == "", after  # no venv, user or unit
-    assert after["sparkflows key"] == "" and after["mlflow1 sparkflows login"] == "", after
-    for host in ("scorer1", "scorer2"):
-        assert (after["%s containers" % host], after["%s images" % host]) == ("", ""), after
-        assert "ok installed" not in after["%s python3-docker" % host], after
-    assert "mlops.mlflow.deploy.mode" not in json.loads(after["sparkflows configurations"]), after
+    assert_previewed_fresh_hosts(preview.stdout, after)
     assert shown_secrets(lab, preview) == []
 
 
-# On bookworm: trixie's fresh hosts are converged by the site job template as AWX runs it
-# (tests/integration/awx/), each release converged once in make test.
-@pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
 def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo_root):
     # At -vvv, as an admin debugging it runs it: no secret of the inventory (PostgreSQL's, S3's,
     # MLflow's admin password) nor mlflow1's TLS key made in this run is printed.
@@ -269,7 +225,7 @@ def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo
                      "-o", "StrictHostKeyChecking=yes", "-i", "/home/sparkflows/.ssh/sparkflows_mlflow",
                      "sparkflows@mlflow1", "/opt/mlflow/venv/bin/mlflow --version", timeout=60)
     assert session.returncode == 0 and "mlflow" in session.stdout.lower(), session.stdout + session.stderr
-    stored = sparkflows_configurations(lab)
+    stored = lab["lab"].sparkflows_configurations()
     assert stored["mlops.mlflow.deploy.mode"] == "remote"
     assert stored["mlops.mlflow.ssh.key.path"] == "/home/sparkflows/.ssh/sparkflows_mlflow"
     # Scored from this machine through churn-model's one URL, as `make lab` prints it; the scorer
@@ -298,9 +254,6 @@ def test_site_playbook_deploys_scorers_that_score_then_changes_nothing(lab, repo
     assert shown_secrets(lab, second) == []
 
 
-# The next tests read a converged lab and do not depend on the Debian release: bookworm only
-# (trixie's lab runs the checks of its hosts and the preview on them).
-@pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
 def test_verify_and_report_with_every_role_variable_as_text_show_no_secret(lab, repo_root):
     """The playbooks beside site.yml read the same variables: given as text (`-e name=text`, as
     site.yml's second run above is), in check mode at -vvv: no type error, no secret shown. (A
@@ -313,7 +266,6 @@ def test_verify_and_report_with_every_role_variable_as_text_show_no_secret(lab, 
         assert shown_secrets(lab, ran) == [], other
 
 
-@pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
 def test_the_prerequisites_tag_runs_the_install_on_every_scorer_host(lab, repo_root):
     """--tags scorer_prerequisites once skipped its only install task (the facts it read are not
     gathered under tags): the install runs, found installed, on each host."""
@@ -325,7 +277,6 @@ def test_the_prerequisites_tag_runs_the_install_on_every_scorer_host(lab, repo_r
     assert ("ok: [scorer1]" in install, "ok: [scorer2]" in install, "skipping" in install) == (True, True, False), install
 
 
-@pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
 def test_production_mlflow_on_postgresql_and_s3_behind_tls(lab, repo_root):
     """mlflow1 as site.yml left it: PostgreSQL stores, S3 artifacts (moto), TLS in front. A client
     logs and registers a model over HTTPS with the lab CA; its artifacts are objects in the
@@ -401,7 +352,6 @@ def test_production_mlflow_on_postgresql_and_s3_behind_tls(lab, repo_root):
     assert gone.returncode == 0, gone.stdout[-3000:]
 
 
-@pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
 def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_root, tmp_path):
     """A served model named by its alias (models:/lab-cd@champion) on mlflow1, behind TLS. MLflow
     (PostgreSQL stores) delivers its registry webhook - registered by module mlflow_webhook, its
@@ -594,7 +544,6 @@ def playbook(lab, _repo_root, name, *args, cwd=None):
     return lab["lab"].playbook(lab["inventory"], name, *args, cwd=cwd)
 
 
-@pytest.mark.parametrize("lab", ["bookworm"], indirect=True)
 def test_report_and_verify_see_a_stopped_scorer(lab, repo_root, tmp_path):
     report_dir = tmp_path / "report"
     only = ("-e", "report_dir=%s" % report_dir)
