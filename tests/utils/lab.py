@@ -1,10 +1,12 @@
 """Inventories for a lab of tests/lab/lab.sh brought up with its own state directory, as
 inventories/lab reaches the default one (which reads .lab/ through inventory_dir)."""
 
+import json
 import os
 import pathlib
 import shutil
 import subprocess
+import urllib.request
 
 import yaml
 
@@ -182,8 +184,6 @@ class Lab(object):
 
     def sparkflows_configurations(self):
         """The configurations the lab's Sparkflows (the emulator) holds: {name: value}."""
-        import json
-        import urllib.request
         request = urllib.request.Request("http://127.0.0.1:%d/api/v1/configurations" % self.sparkflows_port,
                                          headers={"token": "admin-token"})
         with urllib.request.urlopen(request, timeout=10) as answer:
@@ -191,8 +191,8 @@ class Lab(object):
 
     def service_state(self):
         """What a site.yml run leaves on the lab's hosts and in Sparkflows' configuration, read
-        from them: {what: output} (assert_unconfigured: all of it absent on hosts as lab.sh made them)."""
-        import json
+        from them: {what: output} (assert_previewed_fresh_hosts: all of it absent on hosts as
+        lab.sh made them)."""
         from utils.docker import docker
 
         def sh(host, command):
@@ -224,7 +224,6 @@ def assert_previewed_fresh_hosts(output, state):
     each change of FRESH_PREVIEW, and state (Lab.service_state() after it) shows nothing done:
     no HAProxy, MLflow, Sparkflows key or login, scorer, image or Docker SDK, and no MLflow
     configuration in Sparkflows."""
-    import json
     for task, (host, shown) in FRESH_PREVIEW.items():
         # The task's output on each host (scorers.yml runs one host at a time: a block each).
         blocks = [part.split("\nTASK [", 1)[0] for part in output.split("TASK [%s" % task)[1:]]
