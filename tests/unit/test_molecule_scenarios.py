@@ -6,7 +6,9 @@ instance is its role's own, and no platform restates the lab's docker run option
 molecule/resources/create.yml reads them from tests/lab/ (host-options, and a platform's
 extra_lab_options)."""
 
+import os
 import pathlib
+import subprocess
 
 import pytest
 import yaml
@@ -82,3 +84,18 @@ def test_the_scenario_converges_its_role_and_verifies_it_with_its_own_tests(scen
                for entry in play.get("roles") or []]
     assert "sparkflows.mlops." + scenario_id(scenario) in applied, applied
     assert sorted((scenario.parent / "tests").glob("test_*.py")), "no testinfra test of its own"
+
+
+def test_pipelining_is_on_for_every_connection_in_the_checkout_and_in_molecule():
+    """Over the docker and local connections (Molecule, integration tests) a module run without
+    pipelining is copied to the host first: twice the CPU. [ssh_connection] alone turns it on
+    for ssh only; [connection] for every connection plugin, and Molecule writes an ansible.cfg
+    of its own."""
+    dumped = subprocess.run(["ansible-config", "dump", "--only-changed"], capture_output=True, text=True, timeout=120,
+                            check=False, cwd=str(REPO_ROOT),
+                            env=dict(os.environ, ANSIBLE_CONFIG=str(REPO_ROOT / "ansible.cfg")))
+    assert dumped.returncode == 0, dumped.stderr
+    assert "ANSIBLE_PIPELINING(%s) = True" % (REPO_ROOT / "ansible.cfg") in dumped.stdout, dumped.stdout
+    assert BASE["provisioner"]["config_options"] == {"connection": {"pipelining": True}}
+    for path in SCENARIOS:
+        assert "config_options" not in (yaml.safe_load(path.read_text()).get("provisioner") or {}), path
