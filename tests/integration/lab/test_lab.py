@@ -167,6 +167,14 @@ def mlflow_api(lab, path, body=None):
         return json.loads(answer.read())
 
 
+def plain_http_reply(lab, port):
+    """What mlflow1:port answers a plain HTTP request from sparkflows1 (bounded: 10 s), as repr."""
+    return docker("exec", "%s-sparkflows1" % lab["name"], "python3", "-c", (
+        "import socket; s = socket.create_connection(('mlflow1', %d), timeout=10); "
+        "s.sendall(b'GET /health HTTP/1.1\\r\\nHost: mlflow1\\r\\n\\r\\n'); s.settimeout(10); "
+        "print(repr(s.recv(64)))") % port, timeout=60).stdout.strip()
+
+
 def secrets(lab):
     """The lab's secret values the inventory carries (and mlflow1's TLS key, once made): {what: value}."""
     state = lab["state"]
@@ -280,8 +288,9 @@ def test_the_prerequisites_tag_runs_the_install_on_every_scorer_host(lab, repo_r
 def test_production_mlflow_on_postgresql_and_s3_behind_tls(lab, repo_root):
     """mlflow1 as site.yml left it: PostgreSQL stores, S3 artifacts (moto), TLS in front. A client
     logs and registers a model over HTTPS with the lab CA; its artifacts are objects in the
-    bucket; the role serves it behind TLS and it scores; the server survives a PostgreSQL
-    restart; plain HTTP is refused; no secret in a process list or a file not 0600."""
+    bucket; the server survives a PostgreSQL restart; plain HTTP is refused and the server
+    listens on loopback only; no secret in a process list or a file not 0600. (A registered
+    model served behind TLS is the next test's.)"""
     name = "%s-mlflow1" % lab["name"]
     # The MLflow client (mlflow1's own environment) through the proxy, the CA given as clients give it.
     docker("cp", str(lab["state"] / "ca" / "ca.crt"), "%s:/tmp/lab-ca.crt" % name)
@@ -300,32 +309,11 @@ def test_production_mlflow_on_postgresql_and_s3_behind_tls(lab, repo_root):
                       aws_secret_access_key=(lab["state"] / "s3" / "secret-key").read_text().strip())
     keys = [item["Key"] for item in s3.list_objects_v2(Bucket="mlflow-artifacts", Prefix="mlflow/").get("Contents", [])]
     assert any(key.endswith("/MLmodel") for key in keys), keys
-    # The role serves the registered model behind TLS; from another host, it scores over HTTPS.
-    served = '{"mlflow_host_served_models": [{"name": "lab-model", "model_uri": "models:/lab-model/%s", "port": 5001}]}'
-    ran = playbook(lab, repo_root, "mlflow_host.yml", "-e", served % run["version"])
-    assert ran.returncode == 0, ran.stdout[-4000:]
-    docker("cp", str(lab["state"] / "ca" / "ca.crt"), "%s-sparkflows1:/tmp/lab-ca.crt" % lab["name"])
-    scored = docker("exec", "%s-sparkflows1" % lab["name"], "python3", "-c", (
-        "import json, ssl, urllib.request; c = ssl.create_default_context(cafile='/tmp/lab-ca.crt'); "
-        "r = urllib.request.Request('https://mlflow1:5001/invocations', method='POST', "
-        "data=json.dumps({'dataframe_split': {'columns': ['x'], 'data': [[21]]}}).encode(), "
-        "headers={'Content-Type': 'application/json'}); "
-        "print(urllib.request.urlopen(r, timeout=60, context=c).read().decode())"), timeout=120)
-    assert json.loads(scored.stdout) == {"predictions": [42]}, scored.stdout + scored.stderr
-    # Plain HTTP to the public ports is refused (the proxy speaks TLS only); the processes
-    # themselves listen on loopback only.
-    for port in (5000, 5001):
-        plain = docker("exec", "%s-sparkflows1" % lab["name"], "python3", "-c", (
-            "import socket; s = socket.create_connection(('mlflow1', %d), timeout=10); "
-            "s.sendall(b'GET /health HTTP/1.1\\r\\nHost: mlflow1\\r\\n\\r\\n'); s.settimeout(10); "
-            "print(repr(s.recv(64)))") % port, timeout=60)
-        assert plain.stdout.strip() in ("b''", ""), (port, plain.stdout, plain.stderr)
+    # Plain HTTP to the tracking port is refused (the proxy speaks TLS only); the server itself
+    # listens on loopback only.
+    assert plain_http_reply(lab, 5000) in ("b''", "")
     listening = docker("exec", name, "ss", "-Hltn").stdout
-    # The model serves from its first slot, green (the idle one of a new host): 5001 plus twice the offset.
-    live = json.loads(docker("exec", name, "cat", "/etc/mlflow/models/served.json").stdout)["lab-model"]["live"]
-    assert live == "green"
-    for port in (15000, 25001):
-        assert "127.0.0.1:%d " % port in listening and "0.0.0.0:%d " % port not in listening, listening
+    assert "127.0.0.1:15000 " in listening and "0.0.0.0:15000 " not in listening, listening
     # PostgreSQL restarts: the tracking server reconnects and still reads its stores.
     assert docker("exec", name, "systemctl", "restart", "postgresql").returncode == 0
     for _attempt in range(10):
@@ -346,10 +334,6 @@ def test_production_mlflow_on_postgresql_and_s3_behind_tls(lab, repo_root):
                          "2>/dev/null | xargs -r stat -c '%a %n'", values[what]).stdout.split("\n")
         assert [line for line in holding if line and not line.startswith("600 ")] == [], (what, holding)
         assert any(line for line in holding if line), what  # the file that holds it was looked at
-    # The model leaves; the proxy frees its port.
-    gone = playbook(lab, repo_root, "mlflow_host.yml", "-e", served.replace('"port": 5001', '"port": 5001, "state": "absent"')
-                    % run["version"])
-    assert gone.returncode == 0, gone.stdout[-3000:]
 
 
 def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_root, tmp_path):
@@ -358,12 +342,13 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
     test delivery taken - to the collection's rulebook sparkflows.mlops.mlflow_alias under the
     real ansible-rulebook on this machine: the alias moved to a new version is served within a
     bounded time, wrk seeing no failed request through the model's TLS port on the way, no secret
-    in the rulebook's output. Then, by the playbook the rule runs: a run with nothing new changes
+    in the rulebook's output (nor in a process's command line; the model's slots listen on
+    loopback only, its public port refuses plain HTTP). Then, by the playbook the rule runs: a run with nothing new changes
     nothing; the alias moved back switches back to the version kept running; a version that does
     not load is stopped at its health check and the version before keeps serving; the version its
     slot held before is then started anew there when asked for; the report says which version
     serves from which slot and which one is kept for a switch back; a version that loads but fails
-    to score the model's sample is stopped too."""
+    to score the model's sample is stopped too; the model leaves, its port freed."""
     name = "%s-mlflow1" % lab["name"]
     password = (lab["state"] / "mlflow-admin-password").read_text().strip()
     docker("cp", str(lab["state"] / "ca" / "ca.crt"), "%s:/tmp/lab-ca.crt" % name)
@@ -463,6 +448,15 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
         moved(versions["2"], 1, loaded=False)
         assert scored() == [42]
         before = live()
+        # A new model starts in the idle slot of a new host, green (its port: 5002 plus twice the
+        # offset), which listens on loopback only; its public port speaks TLS only.
+        assert before == "green"
+        listening = docker("exec", name, "ss", "-Hltn").stdout
+        assert "127.0.0.1:25002 " in listening and "0.0.0.0:25002 " not in listening, listening
+        assert plain_http_reply(lab, 5002) in ("b''", "")
+        # No secret in the command line of any process, the served model's among them.
+        shown = docker("exec", name, "ps", "-eo", "args").stdout
+        assert [what for what, value in secrets(lab).items() if value in shown] == []
         # The alias moves to version 3: the rule serves it from the other slot, no request failing.
         moved(versions["3"], 2)
         assert scored() == [63] and live() != before
@@ -523,6 +517,7 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
     active = docker("exec", name, "systemctl", "is-active", "mlflow-model@lab-cd", "mlflow-model@lab-cd:green").stdout
     assert active.split() == ["inactive", "inactive"], active
     assert "lab-cd" not in docker("exec", name, "cat", "/etc/mlflow/models/live.map").stdout
+    assert ":5002 " not in docker("exec", name, "ss", "-Hltn").stdout  # the proxy freed its port
 
 
 def recap_of(ran):
@@ -570,23 +565,21 @@ def test_report_and_verify_see_a_stopped_scorer(lab, repo_root, tmp_path):
         assert mlflow_password not in shown.read_text()
     assert mlflow_password not in healthy.stdout + healthy.stderr
 
-    # A score workflow that fails: the report is still written, red, and the run fails on it.
-    broken = playbook(lab, repo_root, "verify.yml", "-e", "verify_score_workflow=score-broken", *only)
-    assert broken.returncode != 0
-    report = json.loads((report_dir / "report.json").read_text())
-    assert report["red"] == ["sparkflows1/workflow"], report
-    assert report["sparkflows"]["sparkflows1"]["workflow_status"] == "FAILED"
-    assert "score-broken: FAILED" in (report_dir / "report.html").read_text()
-
+    # A stopped scorer and a score workflow that fails: the report is still written, red, and the
+    # run fails on it, naming the scorer, the workflow and the balancer's backend server of the
+    # scorer that its health checks took down.
     stopped = docker("exec", "%s-scorer2" % lab["name"], "docker", "stop", "sparkflows-scorer-churn-model")
     assert stopped.returncode == 0, stopped.stderr
-    red = playbook(lab, repo_root, "verify.yml", *only)
+    red = playbook(lab, repo_root, "verify.yml", "-e", "verify_score_workflow=score-broken", *only)
     assert red.returncode != 0
-    # The scorer, and the balancer's backend server of it that its health checks took down.
-    assert "Unhealthy or drifting: scorer2/churn-model, lb1/scorer_churn-model/scorer2" in red.stdout
+    report = json.loads((report_dir / "report.json").read_text())
+    reds = "scorer2/churn-model, sparkflows1/workflow, lb1/scorer_churn-model/scorer2"
+    assert report["red"] == reds.split(", "), report["red"]
+    assert report["sparkflows"]["sparkflows1"]["workflow_status"] == "FAILED"
+    assert "Unhealthy or drifting: %s" % reds in red.stdout, red.stdout[-3000:]
     html = (report_dir / "report.html").read_text()
-    assert '<tr class="red">' in html and "not running" in html \
-        and "2 red: scorer2/churn-model, lb1/scorer_churn-model/scorer2" in html
+    assert '<tr class="red">' in html and "not running" in html and "score-broken: FAILED" in html \
+        and "3 red: %s" % reds in html
     # As docs/awx.md says to use Limit: the report covers the host limited to, and is red.
     limited_dir = tmp_path / "limited"
     limited = playbook(lab, repo_root, "verify.yml", "--limit", "scorer2", "-e", "report_dir=%s" % limited_dir)
