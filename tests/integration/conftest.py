@@ -12,18 +12,18 @@ HERE = pathlib.Path(__file__).resolve().parent
 # Longest first (seconds each on a quiet 2-core machine, whole file): the rest follow in
 # collection order. A file renamed or removed fails the collection here, not the schedule.
 LONGEST_FIRST = (
-    # ~1100 measured at a load average of 5 to 13 with trixie's lab (now the AWX jobs'): the lab on
-    # bookworm, a --check on fresh hosts, then site.yml twice with MLflow installed on mlflow1.
+    # ~790 with the endpoint file on the other worker: the lab on bookworm, a --check on fresh
+    # hosts, then site.yml twice with MLflow installed on mlflow1, then models served on it.
     "lab/test_lab.py",
     # ~680 alone: the EE built (`make ee`, ~300 on a new machine), its own lab (trixie) previewed
     # and converged by the site job, then every job template as AWX runs it
     "awx/test_job_templates.py",
-    "roles/scorer_lb/test_endpoint.py",  # ~530: its own lab, rollouts under load
-    "roles/mlflow_host/test_upgrade.py",  # MLflow 2.22 then 3.17 installed on PostgreSQL, an upgrade undone
-    "roles/sparkflows_mlflow/test_remote_mode.py",  # ~335
-    "roles/mlflow_host/test_firewall.py",  # ~215
-    "roles/scorer/test_scorer_role.py",  # ~135
-    "roles/test_fresh_host_packages.py",  # ~100
+    "roles/scorer_lb/test_endpoint.py",  # ~650 beside the lab's: its own lab, rollouts under load
+    "roles/mlflow_host/test_upgrade.py",  # ~350: MLflow 2.22 then 3.17 installed on PostgreSQL, an upgrade undone
+    "roles/sparkflows_mlflow/test_remote_mode.py",  # ~345 (the rest: beside each other)
+    "roles/scorer/test_scorer_role.py",  # ~215
+    "roles/mlflow_host/test_firewall.py",  # ~180
+    "roles/test_fresh_host_packages.py",  # ~105
 )
 missing = [name for name in LONGEST_FIRST if not (HERE / name).is_file()]
 assert not missing, "tests/integration/conftest.py LONGEST_FIRST names no file: %s" % missing
