@@ -343,12 +343,13 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
     real ansible-rulebook on this machine: the alias moved to a new version is served within a
     bounded time, wrk seeing no failed request through the model's TLS port on the way, no secret
     in the rulebook's output (nor in a process's command line; the model's slots listen on
-    loopback only, its public port refuses plain HTTP). Then, by the playbook the rule runs: a run with nothing new changes
-    nothing; the alias moved back switches back to the version kept running; a version that does
-    not load is stopped at its health check and the version before keeps serving; the version its
-    slot held before is then started anew there when asked for; the report says which version
-    serves from which slot and which one is kept for a switch back; a version that loads but fails
-    to score the model's sample is stopped too; the model leaves, its port freed."""
+    loopback only, its public port refuses plain HTTP). Then, by the playbook the rule runs: a
+    run with nothing new changes nothing; the alias moved back switches back to the version kept
+    running; a version that does not load is stopped at its health check and the version before
+    keeps serving; the version its slot held before is then started anew there when asked for;
+    the report says which version serves from which slot and which one is kept for a switch back;
+    a version that loads but fails to score the model's sample is stopped too; the model leaves,
+    its port freed."""
     name = "%s-mlflow1" % lab["name"]
     password = (lab["state"] / "mlflow-admin-password").read_text().strip()
     docker("cp", str(lab["state"] / "ca" / "ca.crt"), "%s:/tmp/lab-ca.crt" % name)
