@@ -2,12 +2,21 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
 import yaml
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def recap_of(process):
+    """{host: (changed, unreachable, failed)} of an ansible-playbook run's PLAY RECAP (default output)."""
+    return dict((host, tuple(int(n) for n in numbers)) for host, *numbers in RECAP.findall(process.stdout))
 
 
 def recap_changed(stdout):

@@ -23,14 +23,13 @@ from utils.docker import docker
 from utils.examples import example_tasks
 from utils.lab import (LAB_HOSTS, REPO_ROOT, Lab, assert_previewed_fresh_hosts, group_vars, http_reply, lab_inventory,
                        require_image, single_file_inventory, typed_as_text)
-from utils.playbook import run_playbook
+from utils.playbook import recap_of, run_playbook
 from utils.ports import free_port, free_port_ranges
 from utils.rulebook import running_collection_rulebook
 from utils.wrk import Wrk
 from utils.wrk import install as wrk_install
 
 SAMPLE = {"columns": ["age", "plan"], "data": [[42, "gold"]]}  # the scorer role's default sample
-RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
 # The lab gets its own names and free ports (utils.lab.Lab): it never touches a user's lab. It runs
@@ -519,11 +518,6 @@ def test_a_moved_alias_is_served_blue_green_without_a_failed_request(lab, repo_r
     assert active.split() == ["inactive", "inactive"], active
     assert "lab-cd" not in docker("exec", name, "cat", "/etc/mlflow/models/live.map").stdout
     assert ":5002 " not in docker("exec", name, "ss", "-Hltn").stdout  # the proxy freed its port
-
-
-def recap_of(ran):
-    """{host: (changed, unreachable, failed)} of an ansible-playbook run's PLAY RECAP."""
-    return dict((host, tuple(int(n) for n in numbers)) for host, *numbers in RECAP.findall(ran.stdout))
 
 
 def text_extra_vars(lab):

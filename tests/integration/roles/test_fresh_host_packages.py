@@ -8,7 +8,6 @@ another's), all of a release's hosts in one playbook run: the roles' steps in pa
 
 import os
 import pathlib
-import re
 import subprocess
 import uuid
 
@@ -17,7 +16,7 @@ import yaml
 
 from utils.docker import docker, run_systemd_host, wait_for_systemd
 from utils.lab import require_image
-from utils.playbook import REPO_ROOT
+from utils.playbook import REPO_ROOT, recap_of
 
 ROLES = sorted(p.parent.parent.name for p in (pathlib.Path(REPO_ROOT) / "roles").glob("*/tasks/packages.yml"))
 # What each role's package step installs with its defaults (its packages.yml says where they come from).
@@ -28,7 +27,6 @@ EXPECTED = {
     "scorer_lb": ["haproxy", "socat", "python3-cryptography"],
     "sparkflows_mlflow": ["python3-paramiko", "openssh-client"],
 }
-RECAP = re.compile(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
 @pytest.fixture(params=["bookworm", "trixie"])
@@ -60,7 +58,7 @@ def run_package_steps(tmp_path, hosts):
     ran = subprocess.run(["ansible-playbook", "-i", str(inventory), str(playbook), "--forks", str(len(hosts))],
                          capture_output=True, text=True, timeout=900, check=False,
                          env=dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO_ROOT, "ansible.cfg"), ANSIBLE_NOCOLOR="1"))
-    return dict((host, tuple(int(n) for n in numbers)) for host, *numbers in RECAP.findall(ran.stdout)), ran
+    return recap_of(ran), ran
 
 
 def test_every_role_has_a_package_step():
